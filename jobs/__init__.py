@@ -1,0 +1,1 @@
+"""spark-submit entry points. Each is thin: parse arguments, load config, call the library."""

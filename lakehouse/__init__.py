@@ -1,0 +1,1 @@
+"""Transcript sentiment lakehouse: read transcript JSON, score utterances, write Delta tables."""

@@ -1,0 +1,205 @@
+"""The job: read transcripts, quarantine bad records, score utterances, write Delta tables.
+
+    records -> superseded versions marked -> quarantine table
+            -> accepted -> segments -> speaker roles -> sentiment -> segments table
+                        -> + segment summaries                  -> transcripts table
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from pyspark import StorageLevel
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from lakehouse.config import JobConfig
+from lakehouse.reading.planning import list_input_files
+from lakehouse.reading.source import FORMAT_NAME, TranscriptDataSource
+from lakehouse.schema import CREATED_DATE, REJECT_REASON, RUN_ID, SEGMENTS, TRANSCRIPT_ID
+from lakehouse.tables import (
+    QUARANTINE,
+    SEGMENTS as SEGMENTS_TABLE,
+    TRANSCRIPTS,
+    delete_stale_segments,
+    optimize_partitions,
+    table_path,
+    upsert,
+)
+from lakehouse.transforms import (
+    build_transcripts,
+    explode_segments,
+    filter_accepted,
+    mark_superseded,
+    quarantine_rows,
+    select_segment_columns,
+    summarize_segments,
+    with_sentiment,
+    with_speaker_role,
+)
+from udfs.sentiment import model_identity
+
+logger = logging.getLogger(__name__)
+
+
+class CountMismatch(RuntimeError):
+    """Records in did not equal accepted plus quarantined: something was lost."""
+
+
+@dataclass
+class RunReport:
+    run_id: str
+    started_at: str
+    input_path: str
+    warehouse: str
+    input_files: int = 0
+    input_bytes: int = 0
+    input_records: int = 0
+    accepted_transcripts: int = 0
+    quarantined_records: int = 0
+    quarantine_by_reason: dict[str, int] = field(default_factory=dict)
+    input_segments: int = 0
+    segments_written: int = 0
+    transcripts_written: int = 0
+    model_name: str = ""
+    model_revision: str = ""
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    segments_per_second: float = 0.0
+    tables: dict[str, str] = field(default_factory=dict)
+
+
+@contextmanager
+def stage(report: RunReport, name: str) -> Iterator[None]:
+    logger.info("stage %s: started", name)
+    started = time.monotonic()
+    yield
+    seconds = round(time.monotonic() - started, 2)
+    report.stage_seconds[name] = seconds
+    logger.info("stage %s: done in %.1f s", name, seconds)
+
+
+def read_records(spark: SparkSession, config: JobConfig) -> DataFrame:
+    spark.dataSource.register(TranscriptDataSource)
+    return (
+        spark.read.format(FORMAT_NAME)
+        .option("path", config.input.path)
+        .option("parallelism", str(spark.sparkContext.defaultParallelism))
+        .option("maxSplitBytes", str(config.input.max_split_mb * 1024 * 1024))
+        .option("openCostBytes", str(config.input.open_cost_kb * 1024))
+        .load()
+    )
+
+
+def count_outcomes(records: DataFrame, report: RunReport) -> None:
+    rows = records.groupBy(REJECT_REASON).agg(F.count("*").alias("n"), F.sum(F.size(SEGMENTS)).alias("segments")).collect()
+    by_reason = {row[REJECT_REASON]: row["n"] for row in rows}
+    report.accepted_transcripts = by_reason.pop(None, 0)
+    report.quarantine_by_reason = dict(sorted(by_reason.items()))
+    report.quarantined_records = sum(by_reason.values())
+    report.input_records = report.accepted_transcripts + report.quarantined_records
+    report.input_segments = next((int(row["segments"] or 0) for row in rows if row[REJECT_REASON] is None), 0)
+    logger.info(
+        "read %d records: %d accepted with %d segments, %d quarantined %s",
+        report.input_records, report.accepted_transcripts, report.input_segments,
+        report.quarantined_records, report.quarantine_by_reason,
+    )
+
+
+def run(spark: SparkSession, config: JobConfig, *, run_id: str | None = None) -> RunReport:
+    run_id = run_id or datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:8]
+    warehouse = str(Path(config.output.warehouse).resolve())
+    report = RunReport(run_id, datetime.now(timezone.utc).isoformat(), config.input.path, warehouse)
+    identity = model_identity(config.model.path)
+    report.model_name, report.model_revision = identity.name, identity.revision
+    spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(config.spark.arrow_batch_rows))
+
+    files = list_input_files(config.input.path)
+    report.input_files, report.input_bytes = len(files), sum(f.size for f in files)
+    logger.info("run %s: %d input files, %.1f MB under %s", run_id, len(files), report.input_bytes / 1e6, config.input.path)
+    if not files:
+        logger.info("nothing to read; no table was written")
+        return report
+
+    with stage(report, "read"):
+        records = read_records(spark, config).transform(mark_superseded).persist(StorageLevel.MEMORY_AND_DISK)
+        count_outcomes(records, report)
+
+    with stage(report, "quarantine"):
+        if report.quarantined_records:
+            upsert(spark, records.transform(quarantine_rows(run_id)), warehouse, QUARANTINE)
+
+    accepted = records.transform(filter_accepted)
+    if report.accepted_transcripts:
+        write_scored(spark, accepted, config, run_id, report)
+    records.unpersist()
+
+    report.tables = {spec.name: table_path(warehouse, spec) for spec in (SEGMENTS_TABLE, TRANSCRIPTS, QUARANTINE)}
+    check_counts(report)
+    write_report(report)
+    return report
+
+
+def write_scored(spark: SparkSession, accepted: DataFrame, config: JobConfig, run_id: str, report: RunReport) -> None:
+    warehouse = report.warehouse
+    identity = model_identity(config.model.path)
+    with stage(report, "score_segments"):
+        segments = (
+            accepted.transform(explode_segments)
+            .transform(with_speaker_role(config.speaker_roles))
+            # Scoring dominates the run: spread it evenly over every core.
+            .repartition(spark.sparkContext.defaultParallelism * 2)
+            .transform(with_sentiment(config.model.path, config.model.scorer_settings(), identity))
+            .transform(select_segment_columns(run_id))
+        )
+        upsert(spark, segments, warehouse, SEGMENTS_TABLE)
+        delete_stale_segments(spark, warehouse, accepted.select(TRANSCRIPT_ID), run_id)
+
+    written = spark.read.format("delta").load(table_path(warehouse, SEGMENTS_TABLE)).where(F.col(RUN_ID) == run_id)
+    report.segments_written = written.count()
+    seconds = report.stage_seconds["score_segments"]
+    report.segments_per_second = round(report.segments_written / seconds, 1) if seconds else 0.0
+    logger.info("scored %d segments (%.0f per second)", report.segments_written, report.segments_per_second)
+
+    with stage(report, "transcripts"):
+        transcripts = accepted.transform(build_transcripts(run_id, summarize_segments(written)))
+        upsert(spark, transcripts, warehouse, TRANSCRIPTS)
+        report.transcripts_written = (
+            spark.read.format("delta").load(table_path(warehouse, TRANSCRIPTS)).where(F.col(RUN_ID) == run_id).count()
+        )
+
+    if config.output.optimize:
+        with stage(report, "optimize"):
+            dates = [str(row[0]) for row in written.select(CREATED_DATE).distinct().collect()]
+            for spec in (SEGMENTS_TABLE, TRANSCRIPTS):
+                optimize_partitions(spark, warehouse, spec, dates)
+
+
+def check_counts(report: RunReport) -> None:
+    """Every record is in exactly one place, and every accepted utterance was written."""
+    problems = []
+    if report.transcripts_written != report.accepted_transcripts:
+        problems.append(f"{report.accepted_transcripts} accepted but {report.transcripts_written} transcripts written")
+    if report.segments_written != report.input_segments:
+        problems.append(f"{report.input_segments} segments accepted but {report.segments_written} written")
+    if problems:
+        raise CountMismatch("; ".join(problems))
+    logger.info(
+        "counts add up: %d records = %d transcripts + %d quarantined",
+        report.input_records, report.transcripts_written, report.quarantined_records,
+    )
+
+
+def write_report(report: RunReport) -> Path:
+    path = Path(report.warehouse) / "_runs" / f"{report.run_id}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(asdict(report), indent=2) + "\n")
+    logger.info("run report: %s", path)
+    return path

@@ -1,0 +1,221 @@
+"""Find the records in a byte range of a transcript file, reading it in bounded chunks.
+
+Three file shapes hold transcripts: JSON Lines, one JSON array, one object per file. Each
+reader here takes a split (path, start, end) and yields every record that *starts* inside
+[start, end), with its byte offset, so that splits of one file never share or lose a record.
+Memory is bounded by the chunk size plus the largest single record, never the file size.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, BinaryIO
+
+from lakehouse.reasons import Reason
+
+BOM = b"\xef\xbb\xbf"
+CHUNK_BYTES = 1 << 20
+# A rejected record keeps at most this much of its raw text in the quarantine table;
+# its file and byte offset are kept too, so the whole record can always be found.
+RAW_TEXT_LIMIT = 1024 * 1024
+# A single record larger than this is treated as broken rather than buffered further.
+MAX_RECORD_CHARS = 256 * 1024 * 1024
+
+_BETWEEN_ELEMENTS = re.compile(r"[\s,]*")
+_decoder = json.JSONDecoder()
+
+
+class Shape(str, Enum):
+    JSONL = "jsonl"
+    ARRAY = "array"
+    OBJECT = "object"
+
+
+@dataclass(frozen=True)
+class Split:
+    path: str
+    shape: Shape
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Framed:
+    """One record as found in the file: decoded, or with the reason it could not be."""
+
+    offset: int
+    text: str
+    value: Any = None
+    error: Reason | None = None
+    detail: str | None = None
+
+
+def decode_bytes(data: bytes) -> str:
+    # surrogateescape keeps invalid UTF-8 bytes recoverable (and byte offsets exact);
+    # they are replaced when the record's strings are cleaned.
+    return data.decode("utf-8", errors="surrogateescape")
+
+
+def byte_length(text: str) -> int:
+    return len(text.encode("utf-8", errors="surrogateescape"))
+
+
+def frame_split(split: Split) -> Iterator[Framed]:
+    with open(split.path, "rb") as handle:
+        if split.shape is Shape.JSONL:
+            yield from frame_lines(handle, split.start, split.end)
+        elif split.shape is Shape.ARRAY:
+            yield from frame_array(handle, split.start, split.end)
+        else:
+            yield from frame_whole_file(handle)
+
+
+def decode_record(text: str, offset: int, *, at_end_of_file: bool = False) -> Framed:
+    try:
+        return Framed(offset, text, value=json.loads(text))
+    except json.JSONDecodeError as error:
+        reason = Reason.TRUNCATED_RECORD if at_end_of_file and ran_out_of_input(error, text) else Reason.INVALID_JSON
+        return Framed(offset, text[:RAW_TEXT_LIMIT], error=reason, detail=str(error))
+
+
+def frame_lines(handle: BinaryIO, start: int, end: int) -> Iterator[Framed]:
+    """JSON Lines: a line belongs to the split holding its first byte."""
+    if start > 0:
+        handle.seek(start - 1)
+        handle.readline()  # the rest of a line that began in the previous split
+    else:
+        handle.seek(0)
+    offset = handle.tell()
+    while offset < end:
+        line = handle.readline()
+        if not line:
+            break
+        body = line[len(BOM) :] if offset == 0 and line.startswith(BOM) else line
+        if body.strip():
+            last_line_unterminated = not line.endswith(b"\n")
+            yield decode_record(decode_bytes(body).strip(), offset, at_end_of_file=last_line_unterminated)
+        offset += len(line)
+
+
+def frame_whole_file(handle: BinaryIO) -> Iterator[Framed]:
+    """A small file of unknown shape: one object, an array, or JSON Lines after all."""
+    data = handle.read()
+    skipped = len(BOM) if data.startswith(BOM) else 0
+    text = decode_bytes(data[skipped:])
+    if not text.strip():
+        yield Framed(0, "", error=Reason.EMPTY_FILE, detail="the file holds no JSON")
+        return
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        if error.msg == "Extra data":
+            handle.seek(0)
+            yield from frame_lines(handle, 0, len(data))
+        else:
+            yield decode_record(text.strip(), skipped, at_end_of_file=True)
+        return
+    if isinstance(value, list):
+        handle.seek(0)
+        yield from frame_array(handle, 0, len(data))
+    else:
+        yield Framed(skipped, text.strip(), value=value)
+
+
+class _ChunkedText:
+    """A sliding window of decoded text over a binary file, refilled on demand."""
+
+    def __init__(self, handle: BinaryIO, offset: int) -> None:
+        handle.seek(offset)
+        self._handle = handle
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
+        self.text = ""
+        self.pos = 0
+        self.offset = offset  # byte offset of text[pos]
+        self.eof = False
+
+    def fill(self) -> None:
+        """Drop what was consumed and read at least as much again as is buffered."""
+        size = max(CHUNK_BYTES, len(self.text) - self.pos)
+        data = self._handle.read(size)
+        self.eof = not data
+        self.text = self.text[self.pos :] + self._decoder.decode(data, final=self.eof)
+        self.pos = 0
+
+    def ensure(self, count: int = 1) -> bool:
+        while len(self.text) - self.pos < count and not self.eof:
+            self.fill()
+        return len(self.text) - self.pos >= count
+
+    def consume(self, new_pos: int) -> str:
+        taken = self.text[self.pos : new_pos]
+        self.offset += byte_length(taken)
+        self.pos = new_pos
+        return taken
+
+    def skip_separators(self) -> None:
+        while True:
+            self.consume(_BETWEEN_ELEMENTS.match(self.text, self.pos).end())
+            if self.pos < len(self.text) or self.eof:
+                return
+            self.fill()
+
+
+def frame_array(handle: BinaryIO, start: int, end: int) -> Iterator[Framed]:
+    """Elements of a top-level JSON array that start in [start, end).
+
+    `start` is 0 or the offset of an element (split points are chosen on element starts).
+    """
+    window = _ChunkedText(handle, start)
+    if start == 0:
+        if window.ensure() and window.text.startswith("\ufeff"):
+            window.consume(1)
+        window.skip_separators()
+        if not window.ensure() or window.text[window.pos] != "[":
+            yield Framed(window.offset, window.text[window.pos : window.pos + RAW_TEXT_LIMIT], error=Reason.INVALID_JSON, detail="expected '['")
+            return
+        window.consume(window.pos + 1)
+
+    while True:
+        window.skip_separators()
+        if window.offset >= end or not window.ensure() or window.text[window.pos] == "]":
+            return
+        framed = _next_element(window)
+        yield framed
+        if framed.error is not None:
+            return  # no reliable way to resynchronize inside a broken array
+
+
+def _next_element(window: _ChunkedText) -> Framed:
+    offset = window.offset
+    while True:
+        try:
+            value, new_pos = _decoder.raw_decode(window.text, window.pos)
+        except json.JSONDecodeError as error:
+            if _may_continue(window, error):
+                window.fill()  # the element goes on in the next chunk
+                continue
+            reason = Reason.TRUNCATED_RECORD if ran_out_of_input(error, window.text) else Reason.INVALID_JSON
+            raw = window.text[window.pos : window.pos + RAW_TEXT_LIMIT]
+            return Framed(offset, raw, error=reason, detail=str(error))
+        return Framed(offset, window.consume(new_pos), value=value)
+
+
+def ran_out_of_input(error: json.JSONDecodeError, text: str, slack: int = 0) -> bool:
+    """Whether decoding failed because the text stopped, not because it was wrong.
+
+    A cut shows as an error at the very end, or as a string that never closes.
+    """
+    return error.pos >= len(text.rstrip()) - slack or error.msg.startswith("Unterminated string")
+
+
+def _may_continue(window: _ChunkedText, error: json.JSONDecodeError) -> bool:
+    """Whether a decode error can be the end of the buffer rather than bad JSON."""
+    if window.eof or len(window.text) - window.pos > MAX_RECORD_CHARS:
+        return False
+    # A literal cut by the chunk boundary fails up to 9 characters before the end.
+    return ran_out_of_input(error, window.text, slack=16)

@@ -1,0 +1,116 @@
+"""Plan the read: list input files, tell their shapes, cut them into splits, pack partitions.
+
+Sizing follows Spark's own file sources: a partition holds about total bytes / cores, at
+most `max_split_bytes`, and each file costs `open_cost_bytes` extra, so a folder of 20,000
+one-call files becomes a few partitions instead of 20,000 tasks.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from lakehouse.reading.framing import BOM, Shape, Split
+
+_PEEK_BYTES = 4096
+# In a folder, only these are input; a glob or a named file is taken as given.
+TRANSCRIPT_SUFFIXES = (".json", ".jsonl", ".ndjson")
+
+
+@dataclass(frozen=True)
+class InputFile:
+    path: str
+    size: int
+
+
+def list_input_files(location: str) -> list[InputFile]:
+    """A file, a folder (searched recursively for *.json, *.jsonl, *.ndjson) or a glob.
+
+    Hidden files and those starting with `_` (such as `_SUCCESS`) are never input.
+    """
+    if any(char in location for char in "*?["):
+        candidates = glob.glob(location, recursive=True)
+    elif os.path.isdir(location):
+        candidates = [
+            os.path.join(folder, name)
+            for folder, subfolders, names in os.walk(location)
+            for name in names
+            if name.lower().endswith(TRANSCRIPT_SUFFIXES)
+        ]
+    elif os.path.exists(location):
+        candidates = [location]
+    else:
+        raise FileNotFoundError(f"input path does not exist: {location}")
+    files = [
+        InputFile(os.path.abspath(path), os.path.getsize(path))
+        for path in sorted(candidates)
+        if os.path.isfile(path) and not _is_hidden(os.path.basename(path))
+    ]
+    return files
+
+
+def _is_hidden(name: str) -> bool:
+    return name.startswith((".", "_"))
+
+
+def detect_shape(path: str, size: int, max_split_bytes: int) -> Shape:
+    """`[` first means one array; anything else is one object or JSON Lines.
+
+    Files small enough for one split are read whole, which handles both; larger ones
+    are JSON Lines, the only object-per-record shape worth splitting.
+    """
+    with open(path, "rb") as handle:
+        head = handle.read(_PEEK_BYTES)
+    head = head[len(BOM) :] if head.startswith(BOM) else head
+    if head.lstrip()[:1] == b"[":
+        return Shape.ARRAY
+    return Shape.OBJECT if size <= max_split_bytes else Shape.JSONL
+
+
+def split_file(file: InputFile, shape: Shape, max_split_bytes: int) -> list[Split]:
+    if shape is Shape.JSONL:
+        return [
+            Split(file.path, shape, start, min(start + max_split_bytes, file.size))
+            for start in range(0, file.size, max_split_bytes)
+        ]
+    # TODO(#3): cut large arrays at element starts so that one array reads in parallel.
+    return [Split(file.path, shape, 0, file.size)]
+
+
+def target_partition_bytes(files: list[InputFile], *, parallelism: int, max_split_bytes: int, open_cost_bytes: int) -> int:
+    total = sum(file.size + open_cost_bytes for file in files)
+    return min(max_split_bytes, max(open_cost_bytes, total // max(parallelism, 1)))
+
+
+def pack_partitions(splits: Iterable[Split], *, target_bytes: int, open_cost_bytes: int) -> list[list[Split]]:
+    """Greedy packing in path order, like Spark's FilePartition.getFilePartitions."""
+    partitions: list[list[Split]] = []
+    current: list[Split] = []
+    current_bytes = 0
+    for split in splits:
+        cost = split.end - split.start + open_cost_bytes
+        if current and current_bytes + cost > target_bytes:
+            partitions.append(current)
+            current, current_bytes = [], 0
+        current.append(split)
+        current_bytes += cost
+    if current:
+        partitions.append(current)
+    return partitions
+
+
+def plan_partitions(
+    location: str, *, parallelism: int, max_split_bytes: int, open_cost_bytes: int
+) -> list[list[Split]]:
+    files = list_input_files(location)
+    target = target_partition_bytes(
+        files, parallelism=parallelism, max_split_bytes=max_split_bytes, open_cost_bytes=open_cost_bytes
+    )
+    splits = [
+        split
+        for file in files
+        for split in split_file(file, detect_shape(file.path, file.size, target), target)
+    ]
+    return pack_partitions(splits, target_bytes=target, open_cost_bytes=open_cost_bytes)

@@ -1,0 +1,1 @@
+"""Training, assembly and evaluation of the default sentiment model (not shipped to executors)."""

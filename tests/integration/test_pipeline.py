@@ -1,0 +1,117 @@
+"""The whole job in-process on real input, with the tiny model standing in for the default one."""
+
+import json
+import shutil
+
+import pytest
+
+from lakehouse.config import load_config
+from lakehouse.pipeline import run
+
+
+def config_for(input_path, warehouse, model):
+    return load_config(
+        "conf/test.yaml", {"input.path": str(input_path), "output.warehouse": str(warehouse), "model.path": model}
+    )
+
+
+def table(spark, warehouse, name):
+    return spark.read.format("delta").load(str(warehouse / name))
+
+
+@pytest.fixture(scope="module")
+def shared_run(spark, shared_transcripts, tiny_model, tmp_path_factory):
+    warehouse = tmp_path_factory.mktemp("warehouse")
+    report = run(spark, config_for(shared_transcripts, warehouse, tiny_model))
+    return report, warehouse
+
+
+def test_every_shared_transcript_and_utterance_lands(spark, shared_run):
+    report, warehouse = shared_run
+    assert (report.input_files, report.input_records, report.quarantined_records) == (1415, 7221, 0)
+    assert table(spark, warehouse, "transcripts").count() == 7221
+    segments = table(spark, warehouse, "segments")
+    assert segments.count() == 64268
+    assert segments.where("score_skipped_reason = 'empty_text'").count() == 7
+    assert segments.where("sentiment_score IS NULL").count() == 7
+    assert segments.where("sentiment_score NOT BETWEEN -1 AND 1").count() == 0
+
+
+def test_tables_put_the_filter_columns_first_and_text_last(spark, shared_run):
+    _, warehouse = shared_run
+    for name in ("segments", "transcripts"):
+        assert table(spark, warehouse, name).columns[:4] == ["tenant_id", "created_at", "created_date", "transcript_id"]
+    assert table(spark, warehouse, "segments").columns[-1] == "text"
+
+
+def test_tables_are_partitioned_by_date_and_zordered(spark, shared_run):
+    _, warehouse = shared_run
+    detail = spark.sql(f"DESCRIBE DETAIL delta.`{warehouse / 'segments'}`").collect()[0]
+    assert detail.partitionColumns == ["created_date"]
+    operations = [r.operation for r in spark.sql(f"DESCRIBE HISTORY delta.`{warehouse / 'segments'}`").collect()]
+    assert "OPTIMIZE" in operations
+    optimize = spark.sql(f"DESCRIBE HISTORY delta.`{warehouse / 'segments'}`").where("operation = 'OPTIMIZE'").first()
+    assert json.loads(optimize.operationParameters["zOrderBy"]) == ["tenant_id"]
+
+
+def test_transcript_rows_agree_with_their_segments(spark, shared_run):
+    _, warehouse = shared_run
+    call = table(spark, warehouse, "transcripts").where("transcript_id = 'sgd-dev-1_00000'").first()
+    segments = table(spark, warehouse, "segments").where("transcript_id = 'sgd-dev-1_00000'")
+    assert call.segment_count == segments.count()
+    assert call.tenant_id == "svc-restaurants"
+    assert str(call.created_at) == "2026-11-26 10:39:38"  # 05:39:38-05:00 in UTC
+    mean = segments.selectExpr("avg(sentiment_score)").first()[0]
+    assert call.sentiment_score == pytest.approx(mean)
+    roles = segments.groupBy("speaker_role").count().collect()
+    assert {r.speaker_role: r["count"] for r in roles} == {
+        "customer": call.customer_segment_count,
+        "agent": call.agent_segment_count,
+    }
+
+
+def test_run_report_is_written_with_the_counts(shared_run):
+    report, warehouse = shared_run
+    saved = json.loads((warehouse / "_runs" / f"{report.run_id}.json").read_text())
+    assert saved["segments_written"] == 64268 and saved["transcripts_written"] == 7221
+    assert set(saved["stage_seconds"]) >= {"read", "score_segments", "transcripts", "optimize"}
+
+
+def test_sample_quarantine_and_rerun_without_duplicates(spark, sample_copy, tiny_model, tmp_path):
+    warehouse = tmp_path / "warehouse"
+    first = run(spark, config_for(sample_copy, warehouse, tiny_model))
+    assert (first.input_records, first.transcripts_written, first.quarantined_records) == (85, 80, 5)
+    quarantine = table(spark, warehouse, "quarantine")
+    assert sorted(r.reason for r in quarantine.collect()) == [
+        "empty_segments", "invalid_created_at", "missing_tenant_id", "not_an_object", "truncated_record",
+    ]
+    segment_count = table(spark, warehouse, "segments").count()
+
+    second = run(spark, config_for(sample_copy, warehouse, tiny_model))
+    assert second.transcripts_written == 80
+    assert table(spark, warehouse, "transcripts").count() == 80
+    assert table(spark, warehouse, "segments").count() == segment_count
+    assert table(spark, warehouse, "quarantine").count() == 5
+
+
+def test_redelivered_shorter_call_replaces_all_its_segments(spark, sample_copy, tiny_model, tmp_path):
+    warehouse = tmp_path / "warehouse"
+    single = sample_copy / "single-calls"
+    run(spark, config_for(single, warehouse, tiny_model))
+    path = sorted(single.iterdir())[0]
+    call = json.loads(path.read_text())
+    call["segments"] = call["segments"][:2]
+    redelivery = tmp_path / "redelivery"
+    redelivery.mkdir()
+    (redelivery / path.name).write_text(json.dumps(call))
+
+    run(spark, config_for(redelivery, warehouse, tiny_model))
+    segments = table(spark, warehouse, "segments").where(f"transcript_id = '{call['transcript_id']}'")
+    assert sorted(r.segment_index for r in segments.collect()) == [0, 1]
+    assert table(spark, warehouse, "transcripts").count() == 15
+
+
+def test_no_input_files_writes_nothing(spark, tiny_model, tmp_path):
+    (tmp_path / "empty-landing").mkdir()
+    report = run(spark, config_for(tmp_path / "empty-landing", tmp_path / "warehouse", tiny_model))
+    assert report.input_files == 0 and not (tmp_path / "warehouse").exists()

@@ -1,0 +1,154 @@
+import json
+import random
+
+import pytest
+
+from lakehouse.reading import framing
+from lakehouse.reading.framing import Shape, Split, frame_split
+from lakehouse.reading.planning import detect_shape, list_input_files, pack_partitions, plan_partitions
+from lakehouse.reasons import Reason
+
+
+def records(count: int) -> list[dict]:
+    rng = random.Random(count)
+    return [
+        {"transcript_id": f"t{i}", "text": "x" * rng.randint(0, 300) + ' "quoted" {brace} [bracket] é'}
+        for i in range(count)
+    ]
+
+
+def framed(path, shape: Shape, start: int = 0, end: int | None = None):
+    size = path.stat().st_size
+    return list(frame_split(Split(str(path), shape, start, size if end is None else end)))
+
+
+def values(items) -> list:
+    return [item.value for item in items]
+
+
+def test_jsonl_splits_at_any_byte_yield_each_record_exactly_once(tmp_path):
+    expected = records(200)
+    path = tmp_path / "calls.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in expected))
+    size = path.stat().st_size
+    for cut_count in (2, 3, 7, 31):
+        cuts = sorted({0, size, *random.Random(cut_count).sample(range(1, size), cut_count)})
+        got = [v for start, end in zip(cuts, cuts[1:]) for v in values(framed(path, Shape.JSONL, start, end))]
+        assert got == expected
+
+
+def test_jsonl_offsets_point_at_each_record(tmp_path):
+    path = tmp_path / "calls.jsonl"
+    path.write_bytes(b'{"a": 1}\n\n{"b": "\xc3\xa9"}\n')
+    items = framed(path, Shape.JSONL)
+    assert [(i.offset, i.value) for i in items] == [(0, {"a": 1}), (10, {"b": "é"})]
+
+
+def test_pretty_array_streams_in_chunks_smaller_than_a_record(tmp_path, monkeypatch):
+    monkeypatch.setattr(framing, "CHUNK_BYTES", 64)
+    expected = records(50)
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(expected, indent=2, ensure_ascii=False))
+    items = framed(path, Shape.ARRAY)
+    assert values(items) == expected
+    data = path.read_bytes()
+    # Each offset is where the element's own bytes begin.
+    assert all(data[item.offset : item.offset + 1] == b"{" for item in items)
+    assert json.loads(data[items[3].offset :].decode().split("\n  },")[0] + "}") == expected[3]
+
+
+def test_array_split_at_an_element_start_takes_the_rest(tmp_path):
+    expected = records(20)
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(expected))
+    items = framed(path, Shape.ARRAY)
+    middle = items[10].offset
+    first = framed(path, Shape.ARRAY, 0, middle)
+    second = framed(path, Shape.ARRAY, middle)
+    assert values(first) == expected[:10] and values(second) == expected[10:]
+
+
+def test_byte_order_mark_is_skipped_in_every_shape(tmp_path):
+    bom = b"\xef\xbb\xbf"
+    (tmp_path / "a.jsonl").write_bytes(bom + b'{"a": 1}\n{"a": 2}\n')
+    (tmp_path / "b.json").write_bytes(bom + b'[{"a": 1}]')
+    (tmp_path / "c.json").write_bytes(bom + b'{\n "a": 1\n}')
+    assert values(framed(tmp_path / "a.jsonl", Shape.JSONL)) == [{"a": 1}, {"a": 2}]
+    assert values(framed(tmp_path / "b.json", Shape.ARRAY)) == [{"a": 1}]
+    assert values(framed(tmp_path / "c.json", Shape.OBJECT)) == [{"a": 1}]
+
+
+def test_cut_off_last_line_is_a_truncated_record(tmp_path):
+    path = tmp_path / "calls.jsonl"
+    path.write_text('{"a": 1}\n{"a": 2, "b": "unfinis')
+    items = framed(path, Shape.JSONL)
+    assert items[0].value == {"a": 1}
+    assert items[1].error is Reason.TRUNCATED_RECORD and items[1].text.startswith('{"a": 2')
+
+
+def test_bad_line_in_the_middle_is_invalid_json_and_the_rest_is_read(tmp_path):
+    path = tmp_path / "calls.jsonl"
+    path.write_text('{"a": 1}\nnot json\n{"a": 3}\n')
+    items = framed(path, Shape.JSONL)
+    assert [i.error for i in items] == [None, Reason.INVALID_JSON, None]
+
+
+def test_non_object_array_elements_are_framed_for_quarantine(tmp_path):
+    path = tmp_path / "export.json"
+    path.write_text('[{"a": 1}, 42, "x", {"a": 2}]')
+    assert values(framed(path, Shape.ARRAY)) == [{"a": 1}, 42, "x", {"a": 2}]
+
+
+def test_truncated_array_keeps_what_was_complete(tmp_path):
+    path = tmp_path / "export.json"
+    path.write_text('[{"a": 1}, {"a": 2}, {"a": 3, "b": "cut')
+    items = framed(path, Shape.ARRAY)
+    assert values(items[:2]) == [{"a": 1}, {"a": 2}]
+    assert items[2].error is Reason.TRUNCATED_RECORD
+
+
+def test_empty_and_whitespace_files_are_one_empty_file_record(tmp_path):
+    (tmp_path / "empty.json").write_bytes(b"")
+    (tmp_path / "blank.json").write_bytes(b"  \n ")
+    for name in ("empty.json", "blank.json"):
+        assert [i.error for i in framed(tmp_path / name, Shape.OBJECT)] == [Reason.EMPTY_FILE]
+
+
+def test_small_jsonl_file_read_whole_falls_back_to_lines(tmp_path):
+    path = tmp_path / "calls.json"
+    path.write_text('{"a": 1}\n{"a": 2}\n')
+    assert values(framed(path, Shape.OBJECT)) == [{"a": 1}, {"a": 2}]
+
+
+def test_shapes_are_detected_from_the_first_byte(tmp_path):
+    (tmp_path / "a.json").write_text(' \n [{"a": 1}]')
+    (tmp_path / "b.json").write_text('{"a": 1}')
+    assert detect_shape(str(tmp_path / "a.json"), 10, 1 << 20) is Shape.ARRAY
+    assert detect_shape(str(tmp_path / "b.json"), 8, 1 << 20) is Shape.OBJECT
+    assert detect_shape(str(tmp_path / "b.json"), 8, 4) is Shape.JSONL
+
+
+def test_folder_listing_takes_json_files_recursively_and_skips_the_rest(tmp_path):
+    (tmp_path / "sub").mkdir()
+    for name in ("a.json", "b.JSONL", "sub/c.ndjson", "README.md", ".hidden.json", "_SUCCESS"):
+        (tmp_path / name).write_text("{}")
+    names = [f.path.removeprefix(str(tmp_path) + "/") for f in list_input_files(str(tmp_path))]
+    assert names == ["a.json", "b.JSONL", "sub/c.ndjson"]
+
+
+def test_missing_input_path_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="input path does not exist"):
+        list_input_files(str(tmp_path / "nope"))
+
+
+def test_many_small_files_are_packed_into_few_partitions(tmp_path):
+    for i in range(300):
+        (tmp_path / f"call-{i:03}.json").write_text(json.dumps({"transcript_id": str(i)}))
+    partitions = plan_partitions(str(tmp_path), parallelism=2, max_split_bytes=64 << 20, open_cost_bytes=256 << 10)
+    assert 2 <= len(partitions) <= 4
+    assert sum(len(p) for p in partitions) == 300
+
+
+def test_large_jsonl_is_cut_into_byte_ranges():
+    splits = [Split("f", Shape.JSONL, start, start + 10) for start in range(0, 100, 10)]
+    assert [len(p) for p in pack_partitions(splits, target_bytes=25, open_cost_bytes=0)] == [2, 2, 2, 2, 2]

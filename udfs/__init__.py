@@ -1,0 +1,1 @@
+"""Spark UDFs: sentiment scoring with a Hugging Face model."""
