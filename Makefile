@@ -20,7 +20,8 @@ SEED      ?= 7
 OUT       ?= data/generated
 
 JARS = $(shell ls $(CURDIR)/.jars/*.jar 2>/dev/null | paste -sd, -)
-SPARK_ENV = PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PYSPARK_PYTHON="$(PY)" PYSPARK_DRIVER_PYTHON="$(PY)" HF_HUB_OFFLINE=1
+SPARK_ENV = PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PYSPARK_PYTHON="$(PY)" PYSPARK_DRIVER_PYTHON="$(PY)" \
+	HF_HUB_OFFLINE=1 SPARK_LOCAL_IP=127.0.0.1
 SPARK_SUBMIT = $(SPARK_ENV) $(VENV)/bin/spark-submit \
 	--master '$(MASTER)' \
 	--properties-file conf/spark-defaults.conf \

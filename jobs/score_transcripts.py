@@ -36,6 +36,7 @@ def overrides(args: argparse.Namespace) -> dict[str, str]:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.getLogger("py4j").setLevel(logging.WARNING)
     args = parse_args(sys.argv[1:] if argv is None else argv)
     try:
         config = load_config(args.config, overrides(args))
@@ -51,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     from lakehouse.pipeline import CountMismatch, run
 
     spark = SparkSession.builder.appName("transcript-sentiment").getOrCreate()
+    if spark.sparkContext.uiWebUrl:
+        logger.info("Spark UI at %s (open while the job runs)", spark.sparkContext.uiWebUrl)
     try:
         report = run(spark, config)
     except CountMismatch as error:

@@ -18,13 +18,13 @@ import logging
 import random
 import zlib
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
 logger = logging.getLogger(__name__)
 
-END_OF_PERIOD = datetime(2026, 11, 30, tzinfo=timezone.utc)
+END_OF_PERIOD = datetime(2026, 11, 30, tzinfo=UTC)
 PERIOD_DAYS = 180
 OFFSETS = ["Z", "+00:00", "-05:00", "-08:00", "+01:00", "+05:30", "+10:00"]
 SPEAKER_STYLES = [("agent", "customer"), ("AGENT", "CUSTOMER"), ("assistant", "user")]
@@ -79,8 +79,16 @@ AGENT_STEPS = [
     "Let me transfer you to the team that handles this.",
 ]
 CUSTOMER_REPLIES = [
-    "Okay.", "Yes.", "Yes, that's right.", "No.", "Thank you.", "Thanks.", "Mm-hmm.", "Sure.",
-    "That's great, thank you so much.", "That would be really helpful.",
+    "Okay.",
+    "Yes.",
+    "Yes, that's right.",
+    "No.",
+    "Thank you.",
+    "Thanks.",
+    "Mm-hmm.",
+    "Sure.",
+    "That's great, thank you so much.",
+    "That would be really helpful.",
     "This is ridiculous, I've been waiting for two weeks.",
     "I'm not happy with that at all.",
     "Why does this keep happening?",
@@ -224,8 +232,8 @@ def generate(out: Path, *, size_mb: float, shape: str, seed: int, tenants: int =
 
 # Records that break the input contract on purpose, so the sample shows the quarantine.
 SAMPLE_BAD_RECORDS = [
-    '{"transcript_id": "bad-no-tenant", "created_at": "2026-11-02T10:00:00Z", "segments": [{"speaker": "agent", "start": 0, "end": 1, "text": "Hello?"}]}',
-    '{"transcript_id": "bad-time", "tenant_id": "acme-telecom", "created_at": "last Tuesday", "segments": [{"speaker": "agent", "start": 0, "end": 1, "text": "Hello?"}]}',
+    '{"transcript_id": "bad-no-tenant", "created_at": "2026-11-02T10:00:00Z", "segments": [{"speaker": "agent", "start": 0, "end": 1, "text": "Hello?"}]}',  # noqa: E501
+    '{"transcript_id": "bad-time", "tenant_id": "acme-telecom", "created_at": "last Tuesday", "segments": [{"speaker": "agent", "start": 0, "end": 1, "text": "Hello?"}]}',  # noqa: E501
     '{"transcript_id": "bad-no-segments", "tenant_id": "acme-telecom", "created_at": 1793000000000, "segments": []}',
     '["not", "a", "transcript"]',
     '{"transcript_id": "bad-cut-off", "tenant_id": "acme-telecom", "created_at": "2026-11-0',

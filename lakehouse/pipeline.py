@@ -1,8 +1,8 @@
 """The job: read transcripts, quarantine bad records, score utterances, write Delta tables.
 
-    records -> superseded versions marked -> quarantine table
-            -> accepted -> segments -> speaker roles -> sentiment -> segments table
-                        -> + segment summaries                  -> transcripts table
+records -> superseded versions marked -> quarantine table
+        -> accepted -> segments -> speaker roles -> sentiment -> segments table
+                    -> + segment summaries                  -> transcripts table
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pyspark import StorageLevel
@@ -27,12 +27,14 @@ from lakehouse.reading.source import FORMAT_NAME, TranscriptDataSource
 from lakehouse.schema import CREATED_DATE, REJECT_REASON, RUN_ID, SEGMENTS, TRANSCRIPT_ID
 from lakehouse.tables import (
     QUARANTINE,
-    SEGMENTS as SEGMENTS_TABLE,
     TRANSCRIPTS,
     delete_stale_segments,
     optimize_partitions,
     table_path,
     upsert,
+)
+from lakehouse.tables import (
+    SEGMENTS as SEGMENTS_TABLE,
 )
 from lakehouse.transforms import (
     build_transcripts,
@@ -99,7 +101,9 @@ def read_records(spark: SparkSession, config: JobConfig) -> DataFrame:
 
 
 def count_outcomes(records: DataFrame, report: RunReport) -> None:
-    rows = records.groupBy(REJECT_REASON).agg(F.count("*").alias("n"), F.sum(F.size(SEGMENTS)).alias("segments")).collect()
+    rows = (
+        records.groupBy(REJECT_REASON).agg(F.count("*").alias("n"), F.sum(F.size(SEGMENTS)).alias("segments")).collect()
+    )
     by_reason = {row[REJECT_REASON]: row["n"] for row in rows}
     report.accepted_transcripts = by_reason.pop(None, 0)
     report.quarantine_by_reason = dict(sorted(by_reason.items()))
@@ -108,22 +112,27 @@ def count_outcomes(records: DataFrame, report: RunReport) -> None:
     report.input_segments = next((int(row["segments"] or 0) for row in rows if row[REJECT_REASON] is None), 0)
     logger.info(
         "read %d records: %d accepted with %d segments, %d quarantined %s",
-        report.input_records, report.accepted_transcripts, report.input_segments,
-        report.quarantined_records, report.quarantine_by_reason,
+        report.input_records,
+        report.accepted_transcripts,
+        report.input_segments,
+        report.quarantined_records,
+        report.quarantine_by_reason,
     )
 
 
 def run(spark: SparkSession, config: JobConfig, *, run_id: str | None = None) -> RunReport:
-    run_id = run_id or datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:8]
+    run_id = run_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:8]
     warehouse = str(Path(config.output.warehouse).resolve())
-    report = RunReport(run_id, datetime.now(timezone.utc).isoformat(), config.input.path, warehouse)
+    report = RunReport(run_id, datetime.now(UTC).isoformat(), config.input.path, warehouse)
     identity = model_identity(config.model.path)
     report.model_name, report.model_revision = identity.name, identity.revision
     spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(config.spark.arrow_batch_rows))
 
     files = list_input_files(config.input.path)
     report.input_files, report.input_bytes = len(files), sum(f.size for f in files)
-    logger.info("run %s: %d input files, %.1f MB under %s", run_id, len(files), report.input_bytes / 1e6, config.input.path)
+    logger.info(
+        "run %s: %d input files, %.1f MB under %s", run_id, len(files), report.input_bytes / 1e6, config.input.path
+    )
     if not files:
         logger.info("nothing to read; no table was written")
         return report
@@ -193,7 +202,9 @@ def check_counts(report: RunReport) -> None:
         raise CountMismatch("; ".join(problems))
     logger.info(
         "counts add up: %d records = %d transcripts + %d quarantined",
-        report.input_records, report.transcripts_written, report.quarantined_records,
+        report.input_records,
+        report.transcripts_written,
+        report.quarantined_records,
     )
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class Reason(str, Enum):
+class Reason(StrEnum):
     # The bytes could not be read as a JSON value.
     INVALID_JSON = "invalid_json"
     TRUNCATED_RECORD = "truncated_record"

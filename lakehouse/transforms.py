@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pyspark.sql import Column, DataFrame
-from pyspark.sql import Window
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from lakehouse.reasons import Reason
@@ -119,7 +118,15 @@ def with_sentiment(model_dir: str, settings: ScorerSettings, identity: ModelIden
     return step
 
 
-SCORE_FIELDS = ("sentiment_label", "sentiment_score", "p_negative", "p_neutral", "p_positive", "token_count", "truncated")
+SCORE_FIELDS = (
+    "sentiment_label",
+    "sentiment_score",
+    "p_negative",
+    "p_neutral",
+    "p_positive",
+    "token_count",
+    "truncated",
+)
 
 SEGMENT_COLUMNS = (
     TENANT_ID,
@@ -184,8 +191,15 @@ def build_transcripts(run_id: str, summaries: DataFrame) -> Transformation:
 
     def step(accepted: DataFrame) -> DataFrame:
         calls = accepted.select(
-            TENANT_ID, CREATED_AT, F.to_date(CREATED_AT).alias(CREATED_DATE), TRANSCRIPT_ID,
-            "channel", "language", SOURCE_FILE, SOURCE_OFFSET, "extra_json",
+            TENANT_ID,
+            CREATED_AT,
+            F.to_date(CREATED_AT).alias(CREATED_DATE),
+            TRANSCRIPT_ID,
+            "channel",
+            "language",
+            SOURCE_FILE,
+            SOURCE_OFFSET,
+            "extra_json",
         )
         return (
             calls.join(summaries, on=TRANSCRIPT_ID, how="inner")
@@ -204,13 +218,14 @@ def mark_superseded(records: DataFrame) -> DataFrame:
     latest_first = Window.partitionBy(TRANSCRIPT_ID).orderBy(F.col(SOURCE_FILE).desc(), F.col(SOURCE_OFFSET).desc())
     return records.withColumn(
         REJECT_REASON,
-        F.when(
-            F.col(REJECT_REASON).isNull() & (F.row_number().over(latest_first) > 1), F.lit(SUPERSEDED)
-        ).otherwise(F.col(REJECT_REASON)),
+        F.when(F.col(REJECT_REASON).isNull() & (F.row_number().over(latest_first) > 1), F.lit(SUPERSEDED)).otherwise(
+            F.col(REJECT_REASON)
+        ),
     ).withColumn(
         REJECT_DETAIL,
-        F.when(F.col(REJECT_REASON) == SUPERSEDED, F.lit("a later version of this transcript_id is in the same input"))
-        .otherwise(F.col(REJECT_DETAIL)),
+        F.when(
+            F.col(REJECT_REASON) == SUPERSEDED, F.lit("a later version of this transcript_id is in the same input")
+        ).otherwise(F.col(REJECT_DETAIL)),
     )
 
 

@@ -46,9 +46,7 @@ def adapted_layer_names(model: nn.Module) -> list[str]:
     return [
         name
         for name, module in model.named_modules()
-        if isinstance(module, nn.Linear)
-        and ".encoder.layer." in f".{name}"
-        and name.endswith(ADAPTED_LAYER_SUFFIXES)
+        if isinstance(module, nn.Linear) and ".encoder.layer." in f".{name}" and name.endswith(ADAPTED_LAYER_SUFFIXES)
     ]
 
 

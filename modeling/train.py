@@ -48,7 +48,7 @@ class Recipe:
 def select_examples(path: str, *, examples: int, min_words: int, seed: int) -> tuple[list[str], list[int]]:
     """A seeded sample of phrases long enough to carry sentiment on their own."""
     data = read_labelled_tsv(path)
-    pairs = [(t, y) for t, y in zip(data.texts, data.labels) if len(t.split()) >= min_words]
+    pairs = [(t, y) for t, y in zip(data.texts, data.labels, strict=True) if len(t.split()) >= min_words]
     random.Random(seed).shuffle(pairs)
     pairs = pairs[:examples]
     return [t for t, _ in pairs], [y for _, y in pairs]
@@ -131,7 +131,9 @@ def train(recipe: Recipe, out_dir: Path) -> None:
             step += 1
             if step % 200 == 0:
                 rate = step * recipe.batch_size / (time.monotonic() - started)
-                logger.info("epoch %d step %d/%d loss %.3f (%.0f examples/s)", epoch, step, total_steps, loss.item(), rate)
+                logger.info(
+                    "epoch %d step %d/%d loss %.3f (%.0f examples/s)", epoch, step, total_steps, loss.item(), rate
+                )
 
     out_dir.mkdir(parents=True, exist_ok=True)
     save_file(trainable_state(model), str(out_dir / ADAPTER_FILE))

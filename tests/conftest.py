@@ -17,6 +17,7 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # Spark's Python workers must run this interpreter (the project's venv), whatever PATH says.
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED_TRANSCRIPTS = PROJECT_ROOT.parent / "shared" / "data" / "transcripts"
@@ -87,3 +88,21 @@ def sample_copy(tmp_path) -> Path:
     target = tmp_path / "sample"
     shutil.copytree(SAMPLE, target)
     return target
+
+
+def config_for(input_path, warehouse, model):
+    from lakehouse.config import load_config
+
+    return load_config(
+        "conf/test.yaml", {"input.path": str(input_path), "output.warehouse": str(warehouse), "model.path": model}
+    )
+
+
+@pytest.fixture(scope="session")
+def shared_run(spark, shared_transcripts, tiny_model, tmp_path_factory):
+    """The job run once on all of ../shared/data/transcripts; returns (report, warehouse)."""
+    from lakehouse.pipeline import run
+
+    warehouse = tmp_path_factory.mktemp("warehouse")
+    report = run(spark, config_for(shared_transcripts, warehouse, tiny_model))
+    return report, warehouse

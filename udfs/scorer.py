@@ -101,7 +101,9 @@ class SentimentScorer:
         distinct = list(dict.fromkeys(texts))
         position = {text: i for i, text in enumerate(distinct)}
         back = np.fromiter((position[text] for text in texts), dtype=np.int64, count=len(texts))
-        ids, lengths, truncated = self.token_ids(distinct) if distinct else ([], np.zeros(0, np.int32), np.zeros(0, bool))
+        ids, lengths, truncated = (
+            self.token_ids(distinct) if distinct else ([], np.zeros(0, np.int32), np.zeros(0, bool))
+        )
         probabilities = self._probabilities(ids) if distinct else np.zeros((0, len(LABELS)))
         return Scores(probabilities[back], lengths[back], truncated[back])
 

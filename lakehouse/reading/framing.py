@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any, BinaryIO
 
 from lakehouse.reasons import Reason
@@ -30,7 +30,7 @@ _BETWEEN_ELEMENTS = re.compile(r"[\s,]*")
 _decoder = json.JSONDecoder()
 
 
-class Shape(str, Enum):
+class Shape(StrEnum):
     JSONL = "jsonl"
     ARRAY = "array"
     OBJECT = "object"
@@ -176,7 +176,12 @@ def frame_array(handle: BinaryIO, start: int, end: int) -> Iterator[Framed]:
             window.consume(1)
         window.skip_separators()
         if not window.ensure() or window.text[window.pos] != "[":
-            yield Framed(window.offset, window.text[window.pos : window.pos + RAW_TEXT_LIMIT], error=Reason.INVALID_JSON, detail="expected '['")
+            yield Framed(
+                window.offset,
+                window.text[window.pos : window.pos + RAW_TEXT_LIMIT],
+                error=Reason.INVALID_JSON,
+                detail="expected '['",
+            )
             return
         window.consume(window.pos + 1)
 

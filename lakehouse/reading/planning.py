@@ -79,7 +79,9 @@ def split_file(file: InputFile, shape: Shape, max_split_bytes: int) -> list[Spli
     return [Split(file.path, shape, 0, file.size)]
 
 
-def target_partition_bytes(files: list[InputFile], *, parallelism: int, max_split_bytes: int, open_cost_bytes: int) -> int:
+def target_partition_bytes(
+    files: list[InputFile], *, parallelism: int, max_split_bytes: int, open_cost_bytes: int
+) -> int:
     total = sum(file.size + open_cost_bytes for file in files)
     return min(max_split_bytes, max(open_cost_bytes, total // max(parallelism, 1)))
 
@@ -108,9 +110,5 @@ def plan_partitions(
     target = target_partition_bytes(
         files, parallelism=parallelism, max_split_bytes=max_split_bytes, open_cost_bytes=open_cost_bytes
     )
-    splits = [
-        split
-        for file in files
-        for split in split_file(file, detect_shape(file.path, file.size, target), target)
-    ]
+    splits = [split for file in files for split in split_file(file, detect_shape(file.path, file.size, target), target)]
     return pack_partitions(splits, target_bytes=target, open_cost_bytes=open_cost_bytes)

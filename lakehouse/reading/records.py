@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from lakehouse.reasons import Reason, Rejected
@@ -21,8 +21,8 @@ SEGMENT_FIELDS = ("speaker", "start", "end", "text")
 # Epoch numbers below this are seconds, above it milliseconds: 1e11 s is the year 5138,
 # 1e11 ms is March 1973, before any contact-centre export.
 EPOCH_SECONDS_LIMIT = 1e11
-EARLIEST = datetime(1990, 1, 1, tzinfo=timezone.utc)
-LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 _NOT_ALNUM = re.compile(r"[^0-9a-z]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -85,7 +85,7 @@ def _from_epoch(value: float) -> datetime:
         raise Rejected(Reason.INVALID_CREATED_AT, f"not a time: {value!r}")
     seconds = value if abs(value) < EPOCH_SECONDS_LIMIT else value / 1000.0
     try:
-        return datetime.fromtimestamp(seconds, tz=timezone.utc)
+        return datetime.fromtimestamp(seconds, tz=UTC)
     except (OverflowError, OSError, ValueError) as error:
         raise Rejected(Reason.INVALID_CREATED_AT, f"not a time: {value!r}") from error
 
@@ -96,8 +96,8 @@ def _from_iso(text: str) -> datetime:
     except ValueError as error:
         raise Rejected(Reason.INVALID_CREATED_AT, f"not ISO-8601: {text[:80]!r}") from error
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 def required_string(fields: dict[str, Any], name: str, missing: Reason) -> str:

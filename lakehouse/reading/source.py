@@ -80,4 +80,12 @@ def record_row(source_file: str, framed: Framed) -> tuple:
     else:
         reason, detail = framed.error, framed.detail
     nulls = (None,) * 7
-    return (source_file, framed.offset, *nulls, repaired, reason.value, clean_text(detail or ""), clean_text(framed.text[:RAW_TEXT_LIMIT]))
+    return (
+        source_file,
+        framed.offset,
+        *nulls,
+        repaired,
+        reason.value,
+        clean_text(detail or ""),
+        clean_text(framed.text[:RAW_TEXT_LIMIT]),
+    )

@@ -1,29 +1,15 @@
 """The whole job in-process on real input, with the tiny model standing in for the default one."""
 
 import json
-import shutil
 
 import pytest
 
-from lakehouse.config import load_config
 from lakehouse.pipeline import run
-
-
-def config_for(input_path, warehouse, model):
-    return load_config(
-        "conf/test.yaml", {"input.path": str(input_path), "output.warehouse": str(warehouse), "model.path": model}
-    )
+from tests.conftest import config_for
 
 
 def table(spark, warehouse, name):
     return spark.read.format("delta").load(str(warehouse / name))
-
-
-@pytest.fixture(scope="module")
-def shared_run(spark, shared_transcripts, tiny_model, tmp_path_factory):
-    warehouse = tmp_path_factory.mktemp("warehouse")
-    report = run(spark, config_for(shared_transcripts, warehouse, tiny_model))
-    return report, warehouse
 
 
 def test_every_shared_transcript_and_utterance_lands(spark, shared_run):
@@ -83,7 +69,11 @@ def test_sample_quarantine_and_rerun_without_duplicates(spark, sample_copy, tiny
     assert (first.input_records, first.transcripts_written, first.quarantined_records) == (85, 80, 5)
     quarantine = table(spark, warehouse, "quarantine")
     assert sorted(r.reason for r in quarantine.collect()) == [
-        "empty_segments", "invalid_created_at", "missing_tenant_id", "not_an_object", "truncated_record",
+        "empty_segments",
+        "invalid_created_at",
+        "missing_tenant_id",
+        "not_an_object",
+        "truncated_record",
     ]
     segment_count = table(spark, warehouse, "segments").count()
 

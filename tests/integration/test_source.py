@@ -23,13 +23,17 @@ def test_sample_reads_every_shape_and_quarantines_the_bad_records(spark, sample_
         "truncated_record": 1,
     }
     bad = records.where("reject_reason = 'truncated_record'").collect()[0]
-    assert bad.source_file.endswith("bad-records.jsonl") and bad.raw_record.startswith('{"transcript_id": "bad-cut-off"')
+    assert bad.source_file.endswith("bad-records.jsonl") and bad.raw_record.startswith(
+        '{"transcript_id": "bad-cut-off"'
+    )
 
 
 def test_shared_transcripts_all_read_in_parallel_partitions(spark, shared_transcripts):
     records = read(spark, shared_transcripts, parallelism=2)
     assert records.rdd.getNumPartitions() >= 2
-    summary = records.selectExpr("count(*) AS n", "count(reject_reason) AS bad", "sum(size(segments)) AS segments").collect()[0]
+    summary = records.selectExpr(
+        "count(*) AS n", "count(reject_reason) AS bad", "sum(size(segments)) AS segments"
+    ).collect()[0]
     assert (summary.n, summary.bad, summary.segments) == (7221, 0, 64268)
 
 

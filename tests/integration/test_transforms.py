@@ -18,8 +18,12 @@ def record(tid, segments, *, source="f.jsonl", offset=0, reason=None):
 
 
 def test_explode_segments_numbers_utterances_in_order_with_their_utc_date(spark):
-    records = spark.createDataFrame([record("t1", [("agent", 0.0, 1.0, "hi"), ("user", 1.5, 2.0, None)])], RECORD_SCHEMA)
-    rows = explode_segments(records).select("transcript_id", "segment_index", "speaker", "created_date", "text").collect()
+    records = spark.createDataFrame(
+        [record("t1", [("agent", 0.0, 1.0, "hi"), ("user", 1.5, 2.0, None)])], RECORD_SCHEMA
+    )
+    rows = (
+        explode_segments(records).select("transcript_id", "segment_index", "speaker", "created_date", "text").collect()
+    )
     assert [tuple(r) for r in rows] == [
         ("t1", 0, "agent", date(2026, 11, 26), "hi"),
         ("t1", 1, "user", date(2026, 11, 26), None),
@@ -37,16 +41,20 @@ def test_speaker_role_maps_labels_in_any_case_and_the_rest_to_other(spark):
 
 
 def test_summary_of_hand_made_segments(spark):
-    segments = spark.createDataFrame(
-        [
-            ("t1", "agent", 0.0, 4.0, "positive", 0.8, 0.1, 0.0, 0.9),
-            ("t1", "customer", 5.0, 9.0, "negative", -0.6, 0.7, 0.2, 0.1),
-            ("t1", "customer", 9.5, 12.0, "neutral", 0.0, 0.2, 0.6, 0.2),
-            ("t1", "other", 12.0, 12.5, None, None, None, None, None),
-        ],
-        "transcript_id string, speaker_role string, start_seconds double, end_seconds double, "
-        "sentiment_label string, sentiment_score double, p_negative double, p_neutral double, p_positive double",
-    ).withColumn("model_name", F.lit("m")).withColumn("model_revision", F.lit("r"))
+    segments = (
+        spark.createDataFrame(
+            [
+                ("t1", "agent", 0.0, 4.0, "positive", 0.8, 0.1, 0.0, 0.9),
+                ("t1", "customer", 5.0, 9.0, "negative", -0.6, 0.7, 0.2, 0.1),
+                ("t1", "customer", 9.5, 12.0, "neutral", 0.0, 0.2, 0.6, 0.2),
+                ("t1", "other", 12.0, 12.5, None, None, None, None, None),
+            ],
+            "transcript_id string, speaker_role string, start_seconds double, end_seconds double, "
+            "sentiment_label string, sentiment_score double, p_negative double, p_neutral double, p_positive double",
+        )
+        .withColumn("model_name", F.lit("m"))
+        .withColumn("model_revision", F.lit("r"))
+    )
     row = summarize_segments(segments).collect()[0]
     assert (row.segment_count, row.scored_segment_count) == (4, 3)
     assert row.duration_seconds == 12.5

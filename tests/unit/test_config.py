@@ -57,5 +57,9 @@ def test_extends_loop_is_reported(tmp_path):
 
 
 def test_speaker_roles_are_replaced_not_merged(tmp_path):
-    path = write(tmp_path, "c.yaml", f"extends: {__import__('os').path.abspath('conf/base.yaml')}\nspeaker_roles:\n  agent: [rep]\n")
+    path = write(
+        tmp_path,
+        "c.yaml",
+        f"extends: {__import__('os').path.abspath('conf/base.yaml')}\nspeaker_roles:\n  agent: [rep]\n",
+    )
     assert load_config(path).speaker_roles == {"agent": ["rep"]}

@@ -1,11 +1,11 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from lakehouse.reading.records import clean_text, key_form, normalize_transcript, parse_created_at
 from lakehouse.reasons import Reason, Rejected
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def transcript(**changes):
