@@ -33,7 +33,9 @@ def test_jsonl_splits_at_any_byte_yield_each_record_exactly_once(tmp_path):
     size = path.stat().st_size
     for cut_count in (2, 3, 7, 31):
         cuts = sorted({0, size, *random.Random(cut_count).sample(range(1, size), cut_count)})
-        got = [v for start, end in zip(cuts, cuts[1:], strict=False) for v in values(framed(path, Shape.JSONL, start, end))]
+        got = [
+            v for start, end in zip(cuts, cuts[1:], strict=False) for v in values(framed(path, Shape.JSONL, start, end))
+        ]
         assert got == expected
 
 
