@@ -21,14 +21,14 @@ OUT       ?= data/generated
 
 JARS = $(shell ls $(CURDIR)/.jars/*.jar 2>/dev/null | paste -sd, -)
 SPARK_ENV = PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PYSPARK_PYTHON="$(PY)" PYSPARK_DRIVER_PYTHON="$(PY)" \
-	HF_HUB_OFFLINE=1 SPARK_LOCAL_IP=127.0.0.1
+	HF_HUB_OFFLINE=1 SPARK_LOCAL_IP=127.0.0.1 PYTHONUNBUFFERED=1
 SPARK_SUBMIT = $(SPARK_ENV) $(VENV)/bin/spark-submit \
 	--master '$(MASTER)' \
 	--properties-file conf/spark-defaults.conf \
 	--jars "$(JARS)" \
 	--driver-java-options "-Dlog4j2.configurationFile=file:$(CURDIR)/conf/log4j2.properties"
 
-.PHONY: help setup run test test-fast lint data sample train-model model clean
+.PHONY: help setup run test test-fast lint data sample train-model model eval bench-ingest clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -39,7 +39,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON_BASE) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade "pip==25.3"
 	$(VENV)/bin/pip install --quiet -r requirements.lock
-	$(VENV)/bin/pip install --quiet --no-deps --no-build-isolation -e .
+	$(VENV)/bin/pip install --quiet --no-deps -e .
 	touch $@
 
 # The Delta Lake JVM side, resolved once through Maven into the project (offline afterwards).
@@ -75,6 +75,12 @@ sample: $(VENV)/.installed ## regenerate the small sample committed under data/s
 
 train-model: $(VENV)/.installed ## retrain the default model's adapter from ../shared/data/sentiment
 	HF_HUB_OFFLINE=1 $(PY) -m modeling.train --out $(ADAPTER_DIR)
+
+eval: $(MODEL_DIR)/build-stamp.json ## evaluate a model: MODEL=<folder> DATA=<file.tsv> (default: all eval sets)
+	HF_HUB_OFFLINE=1 $(PY) -m modeling.evaluate --model $(or $(MODEL),$(MODEL_DIR)) $(if $(DATA),--data $(DATA))
+
+bench-ingest: setup ## built-in multiLine read (2g) vs ours (1g) on a 500 MB array: FILE=... to use your own
+	HF_HUB_OFFLINE=1 $(PY) -m benchmarks.ingest $(if $(FILE),--file $(FILE))
 
 clean: ## remove outputs (keeps the venv, jars and model)
 	rm -rf warehouse spark-warehouse metastore_db derby.log .pytest_cache

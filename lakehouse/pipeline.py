@@ -168,8 +168,8 @@ def write_scored(spark: SparkSession, accepted: DataFrame, config: JobConfig, ru
             .transform(with_sentiment(config.model.path, config.model.scorer_settings(), identity))
             .transform(select_segment_columns(run_id))
         )
-        upsert(spark, segments, warehouse, SEGMENTS_TABLE)
-        delete_stale_segments(spark, warehouse, accepted.select(TRANSCRIPT_ID), run_id)
+        if not upsert(spark, segments, warehouse, SEGMENTS_TABLE):
+            delete_stale_segments(spark, warehouse, accepted.select(TRANSCRIPT_ID), run_id)
 
     written = spark.read.format("delta").load(table_path(warehouse, SEGMENTS_TABLE)).where(F.col(RUN_ID) == run_id)
     report.segments_written = written.count()

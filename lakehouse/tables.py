@@ -36,11 +36,15 @@ def table_path(warehouse: str, spec: TableSpec) -> str:
     return str(Path(warehouse).resolve() / spec.name)
 
 
-def upsert(spark: SparkSession, rows: DataFrame, warehouse: str, spec: TableSpec) -> None:
-    """Create the table from `rows`, or merge `rows` into it on the table's key."""
+def upsert(spark: SparkSession, rows: DataFrame, warehouse: str, spec: TableSpec) -> bool:
+    """Create the table from `rows`, or merge `rows` into it on the table's key.
+
+    Returns whether the table was created by this call.
+    """
     path = table_path(warehouse, spec)
     started = time.monotonic()
-    if not DeltaTable.isDeltaTable(spark, path):
+    created = not DeltaTable.isDeltaTable(spark, path)
+    if created:
         rows.write.format("delta").partitionBy(*spec.partition_by).save(path)
     else:
         on = " AND ".join(f"t.`{key}` <=> s.`{key}`" for key in spec.keys)
@@ -52,7 +56,8 @@ def upsert(spark: SparkSession, rows: DataFrame, warehouse: str, spec: TableSpec
             .whenNotMatchedInsertAll()
             .execute()
         )
-    logger.info("wrote %s in %.1f s", path, time.monotonic() - started)
+    logger.info("%s %s in %.1f s", "created" if created else "merged into", path, time.monotonic() - started)
+    return created
 
 
 def optimize_partitions(spark: SparkSession, warehouse: str, spec: TableSpec, dates: list[str]) -> None:

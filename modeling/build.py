@@ -16,6 +16,7 @@ from pathlib import Path
 
 from safetensors.torch import load_file
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
+from transformers.utils import logging as transformers_logging
 
 from modeling.data import LABELS
 from modeling.lora import merge_adapters
@@ -73,6 +74,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=Path(".cache/models/minilm-l6-sentiment"))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # The base encoder has no classifier yet; the adapter file supplies it, so that report is noise.
+    transformers_logging.set_verbosity_error()
+    transformers_logging.disable_progress_bar()
 
     stamp = build_stamp(args.adapter)
     if is_current(args.out, stamp):

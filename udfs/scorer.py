@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
+from transformers.utils import logging as transformers_logging
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ def label_columns(id2label: dict[int, str]) -> list[int | None]:
 class SentimentScorer:
     def __init__(self, model_dir: str, settings: ScorerSettings = ScorerSettings()) -> None:
         self.settings = settings
+        transformers_logging.disable_progress_bar()  # one bar per worker would flood the job log
         self.tokenizer = AutoTokenizer.from_pretrained(model_dir)
         model = AutoModelForSequenceClassification.from_pretrained(model_dir)
         model.eval()

@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from lakehouse.reading.boundaries import element_starts_after
 from lakehouse.reading.framing import BOM, Shape, Split
 
 _PEEK_BYTES = 4096
@@ -75,7 +76,11 @@ def split_file(file: InputFile, shape: Shape, max_split_bytes: int) -> list[Spli
             Split(file.path, shape, start, min(start + max_split_bytes, file.size))
             for start in range(0, file.size, max_split_bytes)
         ]
-    # TODO(#3): cut large arrays at element starts so that one array reads in parallel.
+    if shape is Shape.ARRAY and file.size > max_split_bytes:
+        # Cut only where an element starts, so each split parses on its own.
+        targets = list(range(max_split_bytes, file.size, max_split_bytes))
+        cuts = [0, *element_starts_after(file.path, targets), file.size]
+        return [Split(file.path, shape, start, end) for start, end in zip(cuts, cuts[1:], strict=False)]
     return [Split(file.path, shape, 0, file.size)]
 
 

@@ -154,3 +154,14 @@ def test_many_small_files_are_packed_into_few_partitions(tmp_path):
 def test_large_jsonl_is_cut_into_byte_ranges():
     splits = [Split("f", Shape.JSONL, start, start + 10) for start in range(0, 100, 10)]
     assert [len(p) for p in pack_partitions(splits, target_bytes=25, open_cost_bytes=0)] == [2, 2, 2, 2, 2]
+
+
+def test_large_array_is_cut_at_element_starts_and_read_without_loss(tmp_path):
+    expected = records(300)
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(expected, indent=2, ensure_ascii=False))
+    partitions = plan_partitions(str(path), parallelism=2, max_split_bytes=8 * 1024, open_cost_bytes=0)
+    splits = [split for partition in partitions for split in partition]
+    assert len(splits) >= 8 and all(split.shape is Shape.ARRAY for split in splits)
+    assert [s.end for s in splits[:-1]] == [s.start for s in splits[1:]]
+    assert [v for split in splits for v in values(frame_split(split))] == expected
