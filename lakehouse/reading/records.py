@@ -127,7 +127,35 @@ def optional_number(fields: dict[str, Any], name: str, where: str) -> float | No
     return float(value)
 
 
+_SEGMENT_KEYS = frozenset(SEGMENT_FIELDS)
+_TOP_LEVEL_KEYS = frozenset(TOP_LEVEL_FIELDS)
+
+
 def parse_segment(item: Any, index: int) -> tuple[str | None, float | None, float | None, str | None]:
+    """A segment as (speaker, start, end, text).
+
+    Almost every segment already has canonical keys and plain types; that case takes a
+    fast path of a few C-level checks, since it runs once per utterance.
+    """
+    if type(item) is dict and item.keys() <= _SEGMENT_KEYS:
+        get = item.get
+        speaker, start, end, text = get("speaker"), get("start"), get("end"), get("text")
+        # `type() is float` keeps bools and strings out; `x - x == 0` fails for NaN and infinities.
+        if (
+            type(speaker) is str
+            and type(text) is str
+            and type(start) is float
+            and type(end) is float
+            and start - start == 0
+            and end - end == 0
+            and speaker.isascii()
+            and text.isascii()
+        ):
+            return speaker, start, end, text
+    return _parse_segment_checked(item, index)
+
+
+def _parse_segment_checked(item: Any, index: int) -> tuple[str | None, float | None, float | None, str | None]:
     where = f"segments[{index}]"
     if not isinstance(item, dict):
         raise Rejected(Reason.INVALID_SEGMENT, f"{where} is not an object")
@@ -155,7 +183,10 @@ def normalize_transcript(value: Any) -> tuple:
     """The typed fields of RECORD_SCHEMA from transcript_id to extra_json, in order."""
     if not isinstance(value, dict):
         raise Rejected(Reason.NOT_AN_OBJECT, f"top-level value is a {type(value).__name__}")
-    fields, extra = canonical_keys(value, _TOP_LEVEL_BY_FORM)
+    if value.keys() <= _TOP_LEVEL_KEYS:
+        fields, extra = value, {}
+    else:
+        fields, extra = canonical_keys(value, _TOP_LEVEL_BY_FORM)
     return (
         required_string(fields, "transcript_id", Reason.MISSING_TRANSCRIPT_ID),
         required_string(fields, "tenant_id", Reason.MISSING_TENANT_ID),
