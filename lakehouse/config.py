@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from udfs.scorer import ScorerSettings
+from udfs.settings import ScorerSettings
 
 
 class ConfigError(ValueError):

@@ -21,8 +21,8 @@ from lakehouse.schema import (
     TENANT_ID,
     TRANSCRIPT_ID,
 )
-from udfs.scorer import ScorerSettings
 from udfs.sentiment import ModelIdentity, score_column
+from udfs.settings import ScorerSettings
 
 Transformation = Callable[[DataFrame], DataFrame]
 

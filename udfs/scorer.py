@@ -18,18 +18,13 @@ import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 from transformers.utils import logging as transformers_logging
 
+from udfs.settings import ScorerSettings
+
+__all__ = ["LABELS", "ScorerSettings", "Scores", "SentimentScorer", "label_columns"]
+
 logger = logging.getLogger(__name__)
 
 LABELS = ("negative", "neutral", "positive")
-
-
-@dataclass(frozen=True)
-class ScorerSettings:
-    batch_size: int = 64
-    max_length: int = 256
-    # Torch threads per Python worker; None means the cores Spark gives each task.
-    threads: int | None = None
-    quantize: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,7 +58,8 @@ def label_columns(id2label: dict[int, str]) -> list[int | None]:
 
 
 class SentimentScorer:
-    def __init__(self, model_dir: str, settings: ScorerSettings = ScorerSettings()) -> None:
+    def __init__(self, model_dir: str, settings: ScorerSettings | None = None) -> None:
+        settings = settings or ScorerSettings()
         self.settings = settings
         transformers_logging.disable_progress_bar()  # one bar per worker would flood the job log
         self.tokenizer = AutoTokenizer.from_pretrained(model_dir)

@@ -15,13 +15,17 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from pyspark.sql import Column
 from pyspark.sql.functions import pandas_udf
 
 from lakehouse.schema import SCORE_STRUCT
-from udfs.scorer import ScorerSettings, SentimentScorer
+from udfs.settings import ScorerSettings
+
+if TYPE_CHECKING:
+    from udfs.scorer import SentimentScorer
 
 logger = logging.getLogger(__name__)
 
@@ -60,8 +64,14 @@ def _torch_threads(settings: ScorerSettings) -> int:
 
 
 def cached_scorer(model_dir: str, settings: ScorerSettings) -> SentimentScorer:
-    """The worker's scorer for this model, loaded on first use."""
+    """The worker's scorer for this model, loaded on first use.
+
+    torch and transformers are imported here, in the Python worker, so that the driver
+    (which only plans the job) never pays their memory.
+    """
     import torch
+
+    from udfs.scorer import SentimentScorer
 
     torch.set_num_threads(_torch_threads(settings))
     key = (model_dir, settings)
