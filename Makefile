@@ -13,6 +13,7 @@ INPUT     ?= data/sample
 WAREHOUSE ?= warehouse
 MASTER    ?= local[*]
 CONF      ?= conf/local.yaml
+MODEL     ?=
 # `make data` settings.
 SIZE_MB   ?= 50
 FORMAT    ?= jsonl
@@ -45,7 +46,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 # The Delta Lake JVM side, resolved once through Maven into the project (offline afterwards).
 # Spark and Scala come with pyspark, so only Delta's own artifacts are kept.
 .jars/.resolved: conf/jvm/pom.xml
-	mvn --quiet --batch-mode -f conf/jvm/pom.xml dependency:copy-dependencies \
+	mvn --quiet --batch-mode -Dstyle.color=never -f conf/jvm/pom.xml dependency:copy-dependencies \
 		-DoutputDirectory=$(CURDIR)/.jars -DincludeGroupIds=io.delta
 	touch $@
 
@@ -55,8 +56,10 @@ $(MODEL_DIR)/build-stamp.json: $(ADAPTER_DIR)/adapter.safetensors $(ADAPTER_DIR)
 
 model: $(MODEL_DIR)/build-stamp.json ## assemble the default model checkpoint
 
-run: setup ## run the job with spark-submit: INPUT=... WAREHOUSE=... MASTER=... CONF=...
-	$(SPARK_SUBMIT) jobs/score_transcripts.py --config $(CONF) --input "$(INPUT)" --warehouse "$(WAREHOUSE)"
+run: setup ## run the job with spark-submit: INPUT=... WAREHOUSE=... MASTER=... CONF=... MODEL=...
+	@echo "spark-submit --master '$(MASTER)' jobs/score_transcripts.py --config $(CONF) --input $(INPUT) --warehouse $(WAREHOUSE)"
+	@$(SPARK_SUBMIT) jobs/score_transcripts.py --config $(CONF) --input "$(INPUT)" --warehouse "$(WAREHOUSE)" \
+		$(if $(MODEL),--model "$(MODEL)")
 
 test: setup ## run every test (real Spark, real Delta, real model)
 	HF_HUB_OFFLINE=1 $(VENV)/bin/pytest
@@ -79,7 +82,7 @@ train-model: $(VENV)/.installed ## retrain the default model's adapter from ../s
 eval: $(MODEL_DIR)/build-stamp.json ## evaluate a model: MODEL=<folder> DATA=<file.tsv> (default: all eval sets)
 	HF_HUB_OFFLINE=1 $(PY) -m modeling.evaluate --model $(or $(MODEL),$(MODEL_DIR)) $(if $(DATA),--data $(DATA))
 
-bench-ingest: setup ## built-in multiLine read (2g) vs ours (1g) on a 500 MB array: FILE=... to use your own
+bench-ingest: setup ## reading a 500 MB JSON array: Spark's multiLine reader vs the job's (FILE=... for yours)
 	HF_HUB_OFFLINE=1 $(PY) -m benchmarks.ingest $(if $(FILE),--file $(FILE))
 
 clean: ## remove outputs (keeps the venv, jars and model)

@@ -70,6 +70,7 @@ class RunReport:
     quarantine_by_reason: dict[str, int] = field(default_factory=dict)
     input_segments: int = 0
     segments_written: int = 0
+    segments_without_text: int = 0
     transcripts_written: int = 0
     model_name: str = ""
     model_revision: str = ""
@@ -142,8 +143,8 @@ def run(spark: SparkSession, config: JobConfig, *, run_id: str | None = None) ->
         count_outcomes(records, report)
 
     with stage(report, "quarantine"):
-        if report.quarantined_records:
-            upsert(spark, records.transform(quarantine_rows(run_id)), warehouse, QUARANTINE)
+        # Written even when empty, so the table every report names always exists.
+        upsert(spark, records.transform(quarantine_rows(run_id)), warehouse, QUARANTINE)
 
     accepted = records.transform(filter_accepted)
     if report.accepted_transcripts:
@@ -173,9 +174,15 @@ def write_scored(spark: SparkSession, accepted: DataFrame, config: JobConfig, ru
 
     written = spark.read.format("delta").load(table_path(warehouse, SEGMENTS_TABLE)).where(F.col(RUN_ID) == run_id)
     report.segments_written = written.count()
+    report.segments_without_text = written.where(F.col("score_skipped_reason").isNotNull()).count()
     seconds = report.stage_seconds["score_segments"]
     report.segments_per_second = round(report.segments_written / seconds, 1) if seconds else 0.0
-    logger.info("scored %d segments (%.0f per second)", report.segments_written, report.segments_per_second)
+    logger.info(
+        "scored %d segments (%.0f per second); %d had no text and were not scored",
+        report.segments_written,
+        report.segments_per_second,
+        report.segments_without_text,
+    )
 
     with stage(report, "transcripts"):
         transcripts = accepted.transform(build_transcripts(run_id, summarize_segments(written)))

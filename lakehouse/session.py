@@ -7,6 +7,7 @@ resolved into .jars/ (so no network is needed after setup).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pyspark.sql import SparkSession
@@ -34,7 +35,11 @@ def delta_jars(jars_dir: Path = JARS_DIR) -> list[str]:
     return jars
 
 
-def local_session(app_name: str, *, master: str = "local[2]", extra: dict[str, str] | None = None) -> SparkSession:
+def local_session(
+    app_name: str = "transcript-lakehouse", *, master: str = "local[2]", extra: dict[str, str] | None = None
+) -> SparkSession:
+    # Stay on loopback, as `make run` does, whatever the host name resolves to.
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     builder = SparkSession.builder.master(master).appName(app_name)
     settings = {
         **spark_properties(),

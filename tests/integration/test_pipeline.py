@@ -21,6 +21,8 @@ def test_every_shared_transcript_and_utterance_lands(spark, shared_run):
     assert segments.where("score_skipped_reason = 'empty_text'").count() == 7
     assert segments.where("sentiment_score IS NULL").count() == 7
     assert segments.where("sentiment_score NOT BETWEEN -1 AND 1").count() == 0
+    assert report.segments_without_text == 7
+    assert table(spark, warehouse, "quarantine").count() == 0  # created, empty
 
 
 def test_tables_put_the_filter_columns_first_and_text_last(spark, shared_run):
