@@ -8,6 +8,7 @@ resolved into .jars/ (so no network is needed after setup).
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from pyspark.sql import SparkSession
@@ -40,6 +41,8 @@ def local_session(
 ) -> SparkSession:
     # Stay on loopback, as `make run` does, whatever the host name resolves to.
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    # Python workers run this interpreter (the project's venv), not whatever is on PATH.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.master(master).appName(app_name)
     settings = {
         **spark_properties(),
