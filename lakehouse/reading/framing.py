@@ -81,6 +81,10 @@ def decode_record(text: str, offset: int, *, at_end_of_file: bool = False) -> Fr
     except json.JSONDecodeError as error:
         reason = Reason.TRUNCATED_RECORD if at_end_of_file and ran_out_of_input(error, text) else Reason.INVALID_JSON
         return Framed(offset, text[:RAW_TEXT_LIMIT], error=reason, detail=str(error))
+    except (ValueError, RecursionError) as error:  # a 5,000-digit number, 10,000 nested brackets
+        return Framed(
+            offset, text[:RAW_TEXT_LIMIT], error=Reason.INVALID_JSON, detail=f"{type(error).__name__}: {error}"
+        )
 
 
 def frame_lines(handle: BinaryIO, start: int, end: int) -> Iterator[Framed]:
@@ -112,10 +116,12 @@ def frame_whole_file(handle: BinaryIO) -> Iterator[Framed]:
         return
     try:
         value = json.loads(text)
-    except json.JSONDecodeError as error:
-        if error.msg == "Extra data":
-            handle.seek(0)
-            yield from frame_lines(handle, 0, len(data))
+    except (ValueError, RecursionError):
+        # Not one JSON value: JSON Lines (perhaps with a broken line), or one broken object.
+        handle.seek(0)
+        lines = list(frame_lines(handle, 0, len(data)))
+        if any(isinstance(line.value, dict) for line in lines):
+            yield from lines
         else:
             yield decode_record(text.strip(), skipped, at_end_of_file=True)
         return
@@ -169,30 +175,27 @@ def frame_array(handle: BinaryIO, start: int, end: int) -> Iterator[Framed]:
     """Elements of a top-level JSON array that start in [start, end).
 
     `start` is 0 or the offset of an element (split points are chosen on element starts).
+    Values after the array's closing bracket (a second array, objects: exports glued
+    together) are read as records too rather than dropped.
     """
     window = _ChunkedText(handle, start)
-    if start == 0:
-        if window.ensure() and window.text.startswith("\ufeff"):
-            window.consume(1)
-        window.skip_separators()
-        if not window.ensure() or window.text[window.pos] != "[":
-            yield Framed(
-                window.offset,
-                window.text[window.pos : window.pos + RAW_TEXT_LIMIT],
-                error=Reason.INVALID_JSON,
-                detail="expected '['",
-            )
-            return
-        window.consume(window.pos + 1)
+    in_array = start > 0
+    if start == 0 and window.ensure() and window.text.startswith("\ufeff"):
+        window.consume(1)
 
     while True:
         window.skip_separators()
-        if window.offset >= end or not window.ensure() or window.text[window.pos] == "]":
+        if window.offset >= end or not window.ensure():
             return
+        char = window.text[window.pos]
+        if (char == "]" and in_array) or (char == "[" and not in_array):
+            window.consume(window.pos + 1)
+            in_array = not in_array
+            continue
         framed = _next_element(window)
         yield framed
         if framed.error is not None:
-            return  # no reliable way to resynchronize inside a broken array
+            return  # no reliable way to resynchronize inside broken JSON
 
 
 def _next_element(window: _ChunkedText) -> Framed:
@@ -207,6 +210,12 @@ def _next_element(window: _ChunkedText) -> Framed:
             reason = Reason.TRUNCATED_RECORD if ran_out_of_input(error, window.text) else Reason.INVALID_JSON
             raw = window.text[window.pos : window.pos + RAW_TEXT_LIMIT]
             return Framed(offset, raw, error=reason, detail=str(error))
+        except (ValueError, RecursionError) as error:  # a 5,000-digit number, 10,000 nested brackets
+            raw = window.text[window.pos : window.pos + RAW_TEXT_LIMIT]
+            return Framed(offset, raw, error=Reason.INVALID_JSON, detail=f"{type(error).__name__}: {error}")
+        if new_pos == len(window.text) and not window.eof:
+            window.fill()  # a number at the end of the buffer may have more digits
+            continue
         return Framed(offset, window.consume(new_pos), value=value)
 
 

@@ -8,6 +8,7 @@ one-call files becomes a few partitions instead of 20,000 tasks.
 from __future__ import annotations
 
 import glob
+import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from lakehouse.reading.boundaries import element_starts_after
 from lakehouse.reading.framing import BOM, Shape, Split
 
 _PEEK_BYTES = 4096
+_FIRST_LINE_LIMIT = 16 * 1024 * 1024
 # In a folder, only these are input; a glob or a named file is taken as given.
 TRANSCRIPT_SUFFIXES = (".json", ".jsonl", ".ndjson")
 
@@ -64,10 +66,24 @@ def detect_shape(path: str, size: int, max_split_bytes: int) -> Shape:
     """
     with open(path, "rb") as handle:
         head = handle.read(_PEEK_BYTES)
-    head = head[len(BOM) :] if head.startswith(BOM) else head
-    if head.lstrip()[:1] == b"[":
-        return Shape.ARRAY
-    return Shape.OBJECT if size <= max_split_bytes else Shape.JSONL
+        head = head[len(BOM) :] if head.startswith(BOM) else head
+        if head.lstrip()[:1] == b"[":
+            return Shape.ARRAY
+        if size <= max_split_bytes:
+            return Shape.OBJECT
+        # Too big to read whole: JSON Lines if its first line is a JSON value of its own,
+        # otherwise one large (pretty-printed) object, which is never cut.
+        handle.seek(0)
+        first_line = handle.readline(_FIRST_LINE_LIMIT)
+    return Shape.JSONL if len(first_line) >= _FIRST_LINE_LIMIT or _is_json(first_line) else Shape.OBJECT
+
+
+def _is_json(line: bytes) -> bool:
+    try:
+        json.loads(line.removeprefix(BOM))
+    except (ValueError, RecursionError):
+        return False
+    return True
 
 
 def split_file(file: InputFile, shape: Shape, max_split_bytes: int) -> list[Split]:

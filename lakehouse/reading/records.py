@@ -81,23 +81,23 @@ def parse_created_at(value: Any) -> datetime:
 
 
 def _from_epoch(value: float) -> datetime:
-    if not math.isfinite(value):
-        raise Rejected(Reason.INVALID_CREATED_AT, f"not a time: {value!r}")
-    seconds = value if abs(value) < EPOCH_SECONDS_LIMIT else value / 1000.0
     try:
+        if not math.isfinite(value):
+            raise ValueError(value)
+        seconds = value if abs(value) < EPOCH_SECONDS_LIMIT else value / 1000.0
         return datetime.fromtimestamp(seconds, tz=UTC)
     except (OverflowError, OSError, ValueError) as error:
-        raise Rejected(Reason.INVALID_CREATED_AT, f"not a time: {value!r}") from error
+        raise Rejected(Reason.INVALID_CREATED_AT, f"not a time: {value!r:.40}") from error
 
 
 def _from_iso(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
-    except ValueError as error:
-        raise Rejected(Reason.INVALID_CREATED_AT, f"not ISO-8601: {text[:80]!r}") from error
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError) as error:  # not ISO, or year 1 / 9999 shifted out of range
+        raise Rejected(Reason.INVALID_CREATED_AT, f"not a usable ISO-8601 time: {text[:80]!r}") from error
 
 
 def required_string(fields: dict[str, Any], name: str, missing: Reason) -> str:
@@ -122,9 +122,14 @@ def optional_number(fields: dict[str, Any], name: str, where: str) -> float | No
     value = fields.get(name)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise Rejected(Reason.INVALID_FIELD_TYPE, f"{where}.{name} must be a number, got {value!r:.40}")
-    return float(value)
+    try:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ValueError(value)
+        return float(value)
+    except (ValueError, OverflowError):
+        raise Rejected(
+            Reason.INVALID_FIELD_TYPE, f"{where}.{name} must be a finite number, got {value!r:.40}"
+        ) from None
 
 
 _SEGMENT_KEYS = frozenset(SEGMENT_FIELDS)
@@ -160,9 +165,10 @@ def _parse_segment_checked(item: Any, index: int) -> tuple[str | None, float | N
     if not isinstance(item, dict):
         raise Rejected(Reason.INVALID_SEGMENT, f"{where} is not an object")
     fields, _ = canonical_keys(item, _SEGMENT_BY_FORM)
-    speaker = fields.get("speaker")
+    if isinstance(fields.get("speaker"), int) and not isinstance(fields.get("speaker"), bool):
+        fields["speaker"] = str(fields["speaker"])  # numbered channels ("1", "2") are common labels
     return (
-        None if speaker is None else clean_text(str(speaker)),
+        optional_string(fields, "speaker", f"{where}."),
         optional_number(fields, "start", where),
         optional_number(fields, "end", where),
         optional_string(fields, "text", f"{where}."),

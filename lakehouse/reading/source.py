@@ -86,6 +86,7 @@ def arrow_batches(rows: Iterator[tuple], batch_rows: int = BATCH_ROWS) -> Iterat
 
 def record_row(source_file: str, framed: Framed) -> tuple:
     """One RECORD_SCHEMA row: typed fields when the record is valid, else reason and raw text."""
+    source_file = clean_text(source_file)  # file names need not be UTF-8
     repaired = not framed.text.isascii() and clean_text(framed.text) != framed.text
     if framed.error is None:
         try:
