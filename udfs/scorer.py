@@ -65,9 +65,12 @@ class SentimentScorer:
         self.tokenizer = AutoTokenizer.from_pretrained(model_dir)
         model = AutoModelForSequenceClassification.from_pretrained(model_dir)
         model.eval()
-        if settings.quantize:
+        # On a GPU, larger batches keep it busy; on CPU nothing changes.
+        self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        self.batch_size = settings.batch_size * (4 if self.device.type == "cuda" else 1)
+        if settings.quantize and self.device.type == "cpu":
             model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
-        self.model = model
+        self.model = model.to(self.device)
         self.columns = label_columns(model.config.id2label)
         # A tokenizer may allow more tokens than the model has positions for.
         positions = getattr(model.config, "max_position_embeddings", settings.max_length)
@@ -86,10 +89,11 @@ class SentimentScorer:
         order = np.argsort([len(x) for x in ids], kind="stable")
         out = np.zeros((len(ids), len(LABELS)), dtype=np.float64)
         with torch.inference_mode():
-            for start in range(0, len(ids), self.settings.batch_size):
-                chosen = order[start : start + self.settings.batch_size]
+            for start in range(0, len(ids), self.batch_size):
+                chosen = order[start : start + self.batch_size]
                 batch = self.tokenizer.pad({"input_ids": [ids[i] for i in chosen]}, return_tensors="pt")
-                probs = torch.softmax(self.model(**batch).logits.float(), dim=-1).numpy()
+                logits = self.model(**batch.to(self.device)).logits
+                probs = torch.softmax(logits.float(), dim=-1).cpu().numpy()
                 for column, model_column in enumerate(self.columns):
                     if model_column is not None:
                         out[chosen, column] = probs[:, model_column]
