@@ -58,3 +58,17 @@ def test_window_is_capped_by_the_models_positions(tiny_model):
     scorer = SentimentScorer(tiny_model, ScorerSettings(max_length=256))
     scores = scorer.score(["word " * 300])
     assert scorer.max_length == 128 and scores.truncated.tolist() == [True]
+
+
+def test_quantized_scorer_gives_probabilities(tiny_model):
+    scores = SentimentScorer(tiny_model, ScorerSettings(quantize=True)).score(TEXTS)
+    np.testing.assert_allclose(scores.probabilities.sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_worker_cache_loads_a_model_once_per_settings(tiny_model):
+    from udfs.sentiment import cached_scorer
+
+    settings = ScorerSettings(batch_size=8, threads=1)
+    first = cached_scorer(tiny_model, settings)
+    assert cached_scorer(tiny_model, settings) is first
+    assert cached_scorer(tiny_model, ScorerSettings(batch_size=16, threads=1)) is not first
