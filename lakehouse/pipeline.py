@@ -47,7 +47,7 @@ from lakehouse.transforms import (
     with_sentiment,
     with_speaker_role,
 )
-from udfs.sentiment import model_identity
+from udfs.sentiment import ModelIdentity, model_identity
 
 logger = logging.getLogger(__name__)
 
@@ -159,7 +159,7 @@ def run(spark: SparkSession, config: JobConfig, *, run_id: str | None = None) ->
 
 def write_scored(spark: SparkSession, accepted: DataFrame, config: JobConfig, run_id: str, report: RunReport) -> None:
     warehouse = report.warehouse
-    identity = model_identity(config.model.path)
+    identity = ModelIdentity(report.model_name, report.model_revision)
     with stage(report, "score_segments"):
         segments = (
             accepted.transform(explode_segments)
