@@ -148,7 +148,7 @@ def run(spark: SparkSession, config: JobConfig, *, run_id: str | None = None) ->
 
     accepted = records.transform(filter_accepted)
     if report.accepted_transcripts:
-        write_scored(spark, accepted, config, run_id, report)
+        write_scored(spark, accepted, config, identity, report)
     records.unpersist()
 
     report.tables = {spec.name: table_path(warehouse, spec) for spec in (SEGMENTS_TABLE, TRANSCRIPTS, QUARANTINE)}
@@ -157,9 +157,10 @@ def run(spark: SparkSession, config: JobConfig, *, run_id: str | None = None) ->
     return report
 
 
-def write_scored(spark: SparkSession, accepted: DataFrame, config: JobConfig, run_id: str, report: RunReport) -> None:
-    warehouse = report.warehouse
-    identity = ModelIdentity(report.model_name, report.model_revision)
+def write_scored(
+    spark: SparkSession, accepted: DataFrame, config: JobConfig, identity: ModelIdentity, report: RunReport
+) -> None:
+    warehouse, run_id = report.warehouse, report.run_id
     with stage(report, "score_segments"):
         segments = (
             accepted.transform(explode_segments)
@@ -173,8 +174,8 @@ def write_scored(spark: SparkSession, accepted: DataFrame, config: JobConfig, ru
             delete_stale_segments(spark, warehouse, accepted.select(TRANSCRIPT_ID), run_id)
 
     written = spark.read.format("delta").load(table_path(warehouse, SEGMENTS_TABLE)).where(F.col(RUN_ID) == run_id)
-    report.segments_written = written.count()
-    report.segments_without_text = written.where(F.col("score_skipped_reason").isNotNull()).count()
+    counts = written.agg(F.count("*"), F.count("score_skipped_reason")).first()
+    report.segments_written, report.segments_without_text = counts[0], counts[1]
     seconds = report.stage_seconds["score_segments"]
     report.segments_per_second = round(report.segments_written / seconds, 1) if seconds else 0.0
     logger.info(

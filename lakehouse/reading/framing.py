@@ -75,16 +75,20 @@ def frame_split(split: Split) -> Iterator[Framed]:
             yield from frame_whole_file(handle)
 
 
+def undecodable(offset: int, text: str, error: Exception, *, may_be_cut: bool, start: int = 0) -> Framed:
+    """The record at text[start:] did not decode: cut off where the text ended early, else invalid."""
+    raw = text[start : start + RAW_TEXT_LIMIT]
+    if not isinstance(error, json.JSONDecodeError):  # a 5,000-digit number, 10,000 nested brackets
+        return Framed(offset, raw, error=Reason.INVALID_JSON, detail=f"{type(error).__name__}: {error}")
+    cut = may_be_cut and ran_out_of_input(error, text)  # error.pos counts from the start of `text`
+    return Framed(offset, raw, error=Reason.TRUNCATED_RECORD if cut else Reason.INVALID_JSON, detail=str(error))
+
+
 def decode_record(text: str, offset: int, *, at_end_of_file: bool = False) -> Framed:
     try:
         return Framed(offset, text, value=json.loads(text))
-    except json.JSONDecodeError as error:
-        reason = Reason.TRUNCATED_RECORD if at_end_of_file and ran_out_of_input(error, text) else Reason.INVALID_JSON
-        return Framed(offset, text[:RAW_TEXT_LIMIT], error=reason, detail=str(error))
-    except (ValueError, RecursionError) as error:  # a 5,000-digit number, 10,000 nested brackets
-        return Framed(
-            offset, text[:RAW_TEXT_LIMIT], error=Reason.INVALID_JSON, detail=f"{type(error).__name__}: {error}"
-        )
+    except (ValueError, RecursionError) as error:
+        return undecodable(offset, text, error, may_be_cut=at_end_of_file)
 
 
 def frame_lines(handle: BinaryIO, start: int, end: int) -> Iterator[Framed]:
@@ -203,16 +207,11 @@ def _next_element(window: _ChunkedText) -> Framed:
     while True:
         try:
             value, new_pos = _decoder.raw_decode(window.text, window.pos)
-        except json.JSONDecodeError as error:
-            if _may_continue(window, error):
+        except (ValueError, RecursionError) as error:
+            if isinstance(error, json.JSONDecodeError) and _may_continue(window, error):
                 window.fill()  # the element goes on in the next chunk
                 continue
-            reason = Reason.TRUNCATED_RECORD if ran_out_of_input(error, window.text) else Reason.INVALID_JSON
-            raw = window.text[window.pos : window.pos + RAW_TEXT_LIMIT]
-            return Framed(offset, raw, error=reason, detail=str(error))
-        except (ValueError, RecursionError) as error:  # a 5,000-digit number, 10,000 nested brackets
-            raw = window.text[window.pos : window.pos + RAW_TEXT_LIMIT]
-            return Framed(offset, raw, error=Reason.INVALID_JSON, detail=f"{type(error).__name__}: {error}")
+            return undecodable(offset, window.text, error, may_be_cut=True, start=window.pos)
         if new_pos == len(window.text) and not window.eof:
             window.fill()  # a number at the end of the buffer may have more digits
             continue
