@@ -63,6 +63,21 @@ def _torch_threads(settings: ScorerSettings) -> int:
     return context.cpus() if context is not None else 1
 
 
+def executor_model_dir(model_dir: str) -> str:
+    """Where this worker finds the model: a copy shipped with the job, else the given path.
+
+    On a cluster the model travels with the submission (`--archives model.tgz#<folder name>`)
+    and is unpacked beside each executor, because the driver's path need not exist there.
+    """
+    from pyspark import SparkFiles
+
+    name = Path(model_dir).name
+    for shipped in (Path.cwd() / name, Path(SparkFiles.getRootDirectory()) / name):
+        if (shipped / "config.json").is_file():
+            return str(shipped)
+    return model_dir
+
+
 def cached_scorer(model_dir: str, settings: ScorerSettings) -> SentimentScorer:
     """The worker's scorer for this model, loaded on first use.
 
@@ -87,7 +102,7 @@ def sentiment_udf(model_dir: str, settings: ScorerSettings):
 
     @pandas_udf(SCORE_STRUCT)
     def score_utterances(batches: Iterator[pd.Series]) -> Iterator[pd.DataFrame]:
-        scorer = cached_scorer(model_dir, settings)
+        scorer = cached_scorer(executor_model_dir(model_dir), settings)
         for texts in batches:
             yield scorer.score_frame(texts)
 
