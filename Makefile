@@ -23,13 +23,27 @@ OUT       ?= data/generated
 JARS = $(shell ls $(CURDIR)/.jars/*.jar 2>/dev/null | paste -sd, -)
 SPARK_ENV = PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PYSPARK_PYTHON="$(PY)" PYSPARK_DRIVER_PYTHON="$(PY)" \
 	HF_HUB_OFFLINE=1 SPARK_LOCAL_IP=127.0.0.1 PYTHONUNBUFFERED=1
-SPARK_SUBMIT = $(SPARK_ENV) $(VENV)/bin/spark-submit \
-	--master '$(MASTER)' \
-	--properties-file conf/spark-defaults.conf \
+# Tables by name: a Hive catalog whose (embedded Derby) metastore lives in the warehouse.
+CATALOG_HOME = $(abspath $(WAREHOUSE))/_catalog
+SPARK_CONF = --properties-file conf/spark-defaults.conf \
 	--jars "$(JARS)" \
-	--driver-java-options "-Dlog4j2.configurationFile=file:$(CURDIR)/conf/log4j2.properties"
+	--conf spark.sql.catalogImplementation=hive \
+	--conf spark.sql.warehouse.dir=$(CATALOG_HOME)/managed \
+	--conf "spark.hadoop.javax.jdo.option.ConnectionURL=jdbc:derby:;databaseName=$(CATALOG_HOME)/metastore_db;create=true" \
+	--driver-java-options "-Dlog4j2.configurationFile=file:$(CURDIR)/conf/log4j2.properties -Dderby.stream.error.file=/dev/null"
+SPARK_SUBMIT = $(SPARK_ENV) $(VENV)/bin/spark-submit --master '$(MASTER)' $(SPARK_CONF)
 
-.PHONY: help setup run test test-fast lint data sample train-model model eval bench-ingest bench-score clean
+# What a submission ships: the job's code as a zip (--py-files), and on a cluster the model
+# folder as an archive unpacked beside every executor (--archives). Executors run the
+# interpreter named by PYSPARK_PYTHON, which must exist on every node (see the README).
+CODE_ZIP      := dist/transcript_lakehouse.zip
+SHIPPED_MODEL  = $(or $(MODEL),$(MODEL_DIR))
+MODEL_ARCHIVE  = dist/$(notdir $(SHIPPED_MODEL)).tgz
+ON_CLUSTER     = $(findstring spark://,$(MASTER))
+CLUSTER_MASTER := spark://127.0.0.1:7077
+Q ?= SHOW TABLES
+
+.PHONY: help setup run cluster-up cluster-down sql test test-fast lint data sample train-model model eval bench-ingest bench-score clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -56,10 +70,30 @@ $(MODEL_DIR)/build-stamp.json: $(ADAPTER_DIR)/adapter.safetensors $(ADAPTER_DIR)
 
 model: $(MODEL_DIR)/build-stamp.json ## assemble the default model checkpoint
 
-run: setup ## run the job with spark-submit: INPUT=... WAREHOUSE=... MASTER=... CONF=... MODEL=...
-	@echo "spark-submit --master '$(MASTER)' jobs/score_transcripts.py --config $(CONF) --input $(INPUT) --warehouse $(WAREHOUSE)"
-	@$(SPARK_SUBMIT) jobs/score_transcripts.py --config $(CONF) --input "$(INPUT)" --warehouse "$(WAREHOUSE)" \
+run: setup $(CODE_ZIP) ## run the job with spark-submit: INPUT=... WAREHOUSE=... MASTER=... CONF=... MODEL=...
+	@$(if $(ON_CLUSTER),$(MAKE) --no-print-directory $(MODEL_ARCHIVE) MODEL_SOURCE=$(SHIPPED_MODEL))
+	@echo "spark-submit --master '$(MASTER)' --py-files $(CODE_ZIP) jobs/score_transcripts.py --config $(CONF) --input $(INPUT) --warehouse $(WAREHOUSE)"
+	@$(SPARK_SUBMIT) --py-files $(CODE_ZIP) \
+		$(if $(ON_CLUSTER),--archives "$(MODEL_ARCHIVE)#$(notdir $(SHIPPED_MODEL))") \
+		jobs/score_transcripts.py --config $(CONF) --input "$(INPUT)" --warehouse "$(WAREHOUSE)" \
 		$(if $(MODEL),--model "$(MODEL)")
+
+$(CODE_ZIP): $(shell find lakehouse udfs -name '*.py' 2>/dev/null) | $(VENV)/.installed
+	$(PY) -m lakehouse.cluster pack --out $@
+
+dist/%.tgz: $(wildcard $(MODEL_SOURCE)/*)
+	mkdir -p dist && tar -czf $@ -C $(MODEL_SOURCE) .
+
+cluster-up: setup ## start a Spark standalone master and worker on 127.0.0.1 (master spark://127.0.0.1:7077)
+	@$(SPARK_ENV) $(PY) -m lakehouse.cluster up
+
+cluster-down: ## stop the standalone master and worker that cluster-up started
+	@$(PY) -m lakehouse.cluster down
+
+sql: setup ## run SQL on the tables by name: Q="SELECT ..." WAREHOUSE=...
+	@mkdir -p $(CATALOG_HOME)
+	@$(SPARK_ENV) $(VENV)/bin/spark-sql --master 'local[2]' $(SPARK_CONF) --conf spark.ui.enabled=false --hiveconf hive.cli.print.header=true \
+		-e "$(Q)" 2>$(CATALOG_HOME)/spark-sql.log || { tail -20 $(CATALOG_HOME)/spark-sql.log; exit 1; }
 
 test: setup ## run every test (real Spark, real Delta, real model)
 	HF_HUB_OFFLINE=1 $(VENV)/bin/pytest
@@ -89,4 +123,4 @@ bench-ingest: setup ## reading a 500 MB JSON array: Spark's multiLine reader vs 
 	HF_HUB_OFFLINE=1 $(PY) -m benchmarks.ingest $(if $(FILE),--file $(FILE))
 
 clean: ## remove outputs (keeps the venv, jars and model)
-	rm -rf warehouse spark-warehouse metastore_db derby.log .pytest_cache
+	rm -rf warehouse spark-warehouse metastore_db derby.log .pytest_cache dist

@@ -27,12 +27,14 @@ class InputConfig:
     path: str = "data/sample"
     max_split_mb: int = 64
     open_cost_kb: int = 256
+    incremental: bool = True
 
 
 @dataclass(frozen=True)
 class OutputConfig:
     warehouse: str = "warehouse"
     optimize: bool = True
+    database: str = "default"
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from pyspark.sql import SparkSession
 
+from lakehouse.catalog import catalog_settings
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SPARK_DEFAULTS = PROJECT_ROOT / "conf" / "spark-defaults.conf"
 JARS_DIR = PROJECT_ROOT / ".jars"
@@ -37,8 +39,13 @@ def delta_jars(jars_dir: Path = JARS_DIR) -> list[str]:
 
 
 def local_session(
-    app_name: str = "transcript-lakehouse", *, master: str = "local[2]", extra: dict[str, str] | None = None
+    app_name: str = "transcript-lakehouse",
+    *,
+    master: str = "local[2]",
+    extra: dict[str, str] | None = None,
+    catalog_warehouse: str | None = None,
 ) -> SparkSession:
+    """A Delta-enabled session; with `catalog_warehouse`, tables are found by name there."""
     # Stay on loopback, as `make run` does, whatever the host name resolves to.
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     # Python workers run this interpreter (the project's venv), not whatever is on PATH.
@@ -48,6 +55,7 @@ def local_session(
         **spark_properties(),
         "spark.jars": ",".join(delta_jars()),
         "spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile=file:{LOG4J_CONFIG}",
+        **(catalog_settings(catalog_warehouse) if catalog_warehouse else {}),
         **(extra or {}),
     }
     for key, value in settings.items():

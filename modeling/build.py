@@ -81,6 +81,7 @@ def main(argv: list[str] | None = None) -> None:
     stamp = build_stamp(args.adapter)
     if is_current(args.out, stamp):
         logger.info("model at %s is up to date", args.out)
+        (args.out / STAMP_FILE).touch()  # newer than its make prerequisites: no re-check next time
         return
     assemble(args.adapter, args.out)
     (args.out / STAMP_FILE).write_text(json.dumps(stamp, indent=2) + "\n")

@@ -10,9 +10,10 @@ from tests.conftest import PROJECT_ROOT
 NOTEBOOK = PROJECT_ROOT / "notebooks" / "sentiment_sql.ipynb"
 
 
-def test_notebook_runs_against_the_shared_data_tables(shared_run, monkeypatch):
+def test_notebook_runs_against_the_shared_data_tables(shared_run, monkeypatch, tmp_path):
     _, warehouse = shared_run
     monkeypatch.setenv("WAREHOUSE", str(warehouse))
+    monkeypatch.setenv("FIGURES_DIR", str(tmp_path))
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     NotebookClient(
         notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}
@@ -24,7 +25,12 @@ def test_notebook_runs_against_the_shared_data_tables(shared_run, monkeypatch):
         if cell.cell_type == "code"
     }
     text = "\n".join(outputs.values())
-    assert "segments" in outputs[1] and "transcripts" in outputs[1]
+    assert "segments" in outputs[1] and "transcripts" in outputs[1]  # SHOW TABLES, by name
     assert "avg_customer_score" in text and "worst_utterance" in text and "negative_share" in text
     assert "no quarantined records" in text  # the shared data is all valid
     assert os.environ["WAREHOUSE"] == str(warehouse)
+
+    figure = tmp_path / "daily_sentiment.png"
+    assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"saved {figure}" in text
+    assert any(out.get("data", {}).get("image/png") for cell in notebook.cells for out in cell.get("outputs", []))
