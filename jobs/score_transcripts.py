@@ -1,10 +1,14 @@
 """Score transcripts into Delta tables. Run with spark-submit (see the Makefile's `run`).
 
     spark-submit ... jobs/score_transcripts.py --config conf/local.yaml \
-        [--input PATH] [--warehouse DIR] [--model DIR]
+        [--input PATH] [--warehouse DIR] [--model DIR] [--reprocess]
 
-Exit codes: 0 done; 2 configuration or input-path error (nothing written);
-3 counts did not add up (see the log); 1 anything else.
+Each run reads only the files no earlier run has finished (see lakehouse/ledger.py), so a
+scheduled or repeated run is safe; `--reprocess` reads everything again.
+
+Exit codes: 0 done (also when there was nothing new); 2 configuration or input-path error
+(nothing written); 3 counts did not add up (see the log); 4 another run holds the
+warehouse (nothing written; try later); 1 anything else (re-running is safe).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import sys
 
 from lakehouse.config import ConfigError, load_config
 
-EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_COUNTS = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_COUNTS, EXIT_BUSY = 0, 1, 2, 3, 4
 
 logger = logging.getLogger("jobs.score_transcripts")
 
@@ -26,12 +30,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--input", help="file, folder or glob of transcript JSON (overrides input.path)")
     parser.add_argument("--warehouse", help="folder for the Delta tables (overrides output.warehouse)")
     parser.add_argument("--model", help="Hugging Face model folder (overrides model.path)")
+    parser.add_argument("--reprocess", action="store_true", help="read every input file, not only new ones")
     return parser.parse_args(argv)
 
 
-def overrides(args: argparse.Namespace) -> dict[str, str]:
+def overrides(args: argparse.Namespace) -> dict[str, str | bool]:
     given = {"input.path": args.input, "output.warehouse": args.warehouse, "model.path": args.model}
-    return {key: value for key, value in given.items() if value}
+    chosen: dict[str, str | bool] = {key: value for key, value in given.items() if value}
+    if args.reprocess:
+        chosen["input.incremental"] = False
+    return chosen
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from pyspark.sql import SparkSession
 
+    from lakehouse.lock import RunInProgress
     from lakehouse.pipeline import CountMismatch, run
 
     spark = SparkSession.builder.appName("transcript-sentiment").getOrCreate()
@@ -59,11 +68,16 @@ def main(argv: list[str] | None = None) -> int:
     except CountMismatch as error:
         logger.error("%s", error)
         return EXIT_COUNTS
+    except RunInProgress as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BUSY
     finally:
         spark.stop()
 
     for name, path in report.tables.items():
         print(f"table {name}: {path}")
+    if report.catalog_names:
+        print(f"by name: {', '.join(report.catalog_names)}")
     print(
         f"records={report.input_records} transcripts={report.transcripts_written} "
         f"segments={report.segments_written} quarantined={report.quarantined_records}"

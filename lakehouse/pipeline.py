@@ -21,9 +21,12 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from lakehouse.catalog import register_tables
 from lakehouse.config import JobConfig
-from lakehouse.reading.planning import list_input_files
-from lakehouse.reading.source import FORMAT_NAME, TranscriptDataSource
+from lakehouse.ledger import arrivals, pending_files, record_ingested, records_by_file
+from lakehouse.lock import warehouse_lock
+from lakehouse.reading.planning import InputFile, list_input_files
+from lakehouse.reading.source import FORMAT_NAME, TranscriptDataSource, encode_paths
 from lakehouse.schema import CREATED_DATE, REJECT_REASON, RUN_ID, SEGMENTS, TRANSCRIPT_ID
 from lakehouse.tables import (
     QUARANTINE,
@@ -62,6 +65,7 @@ class RunReport:
     started_at: str
     input_path: str
     warehouse: str
+    files_found: int = 0
     input_files: int = 0
     input_bytes: int = 0
     input_records: int = 0
@@ -77,6 +81,7 @@ class RunReport:
     stage_seconds: dict[str, float] = field(default_factory=dict)
     segments_per_second: float = 0.0
     tables: dict[str, str] = field(default_factory=dict)
+    catalog_names: list[str] = field(default_factory=list)
 
 
 @contextmanager
@@ -89,11 +94,11 @@ def stage(report: RunReport, name: str) -> Iterator[None]:
     logger.info("stage %s: done in %.1f s", name, seconds)
 
 
-def read_records(spark: SparkSession, config: JobConfig) -> DataFrame:
+def read_records(spark: SparkSession, config: JobConfig, files: list[InputFile]) -> DataFrame:
     spark.dataSource.register(TranscriptDataSource)
     return (
         spark.read.format(FORMAT_NAME)
-        .option("path", config.input.path)
+        .option("files", encode_paths([file.path for file in files]))
         .option("parallelism", str(spark.sparkContext.defaultParallelism))
         .option("maxSplitBytes", str(config.input.max_split_mb * 1024 * 1024))
         .option("openCostBytes", str(config.input.open_cost_kb * 1024))
@@ -122,24 +127,45 @@ def count_outcomes(records: DataFrame, report: RunReport) -> None:
 
 
 def run(spark: SparkSession, config: JobConfig, *, run_id: str | None = None) -> RunReport:
+    """One run over the files of the input path that no earlier run finished.
+
+    The run holds the warehouse's lock: a second run at the same time is refused.
+    """
     run_id = run_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:8]
     warehouse = str(Path(config.output.warehouse).resolve())
     report = RunReport(run_id, datetime.now(UTC).isoformat(), config.input.path, warehouse)
+    files = list_input_files(config.input.path)
+    report.files_found = len(files)
+    if not files:
+        logger.info("no input files under %s; no table was written", config.input.path)
+        return report
+    with warehouse_lock(warehouse, run_id):
+        return _run_locked(spark, config, report, files)
+
+
+def _run_locked(spark: SparkSession, config: JobConfig, report: RunReport, files: list[InputFile]) -> RunReport:
+    run_id, warehouse = report.run_id, report.warehouse
     identity = model_identity(config.model.path)
     report.model_name, report.model_revision = identity.name, identity.revision
     spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(config.spark.arrow_batch_rows))
 
-    files = list_input_files(config.input.path)
+    if config.input.incremental:
+        files = pending_files(spark, warehouse, files)
     report.input_files, report.input_bytes = len(files), sum(f.size for f in files)
     logger.info(
         "run %s: %d input files, %.1f MB under %s", run_id, len(files), report.input_bytes / 1e6, config.input.path
     )
     if not files:
-        logger.info("nothing to read; no table was written")
+        logger.info("nothing new to read; no table was written")
+        write_report(report)
         return report
 
     with stage(report, "read"):
-        records = read_records(spark, config).transform(mark_superseded).persist(StorageLevel.MEMORY_AND_DISK)
+        records = (
+            read_records(spark, config, files)
+            .transform(mark_superseded(arrivals(spark, files)))
+            .persist(StorageLevel.MEMORY_AND_DISK)
+        )
         count_outcomes(records, report)
 
     with stage(report, "quarantine"):
@@ -149,10 +175,13 @@ def run(spark: SparkSession, config: JobConfig, *, run_id: str | None = None) ->
     accepted = records.transform(filter_accepted)
     if report.accepted_transcripts:
         write_scored(spark, accepted, config, identity, report)
-    records.unpersist()
 
     report.tables = {spec.name: table_path(warehouse, spec) for spec in (SEGMENTS_TABLE, TRANSCRIPTS, QUARANTINE)}
     check_counts(report)
+    # Last: until the ledger commits, a re-run reads these files again (and merges, not appends).
+    record_ingested(spark, warehouse, files, records_by_file(records), run_id)
+    records.unpersist()
+    report.catalog_names = register_tables(spark, warehouse, config.output.database)
     write_report(report)
     return report
 

@@ -25,6 +25,8 @@ from udfs.sentiment import ModelIdentity, score_column
 from udfs.settings import ScorerSettings
 
 Transformation = Callable[[DataFrame], DataFrame]
+ARRIVED_AT = "arrived_at"
+SUPERSEDED_DETAIL = "a later version of this transcript_id is in the same input"
 
 EMPTY_TEXT = "empty_text"
 SUPERSEDED = Reason.SUPERSEDED_DUPLICATE.value
@@ -210,23 +212,34 @@ def build_transcripts(run_id: str, summaries: DataFrame) -> Transformation:
     return step
 
 
-def mark_superseded(records: DataFrame) -> DataFrame:
-    """Flag all but the last version of a transcript id seen in this input.
+def mark_superseded(arrivals: DataFrame) -> Transformation:
+    """Flag all but the latest version of a transcript id seen in this input.
 
-    TODO(#6): order versions by arrival time rather than by file path and offset.
+    Latest means in the file that landed last (`arrivals`: source_file, arrived_at), then
+    by file path and by position in the file. Earlier versions go to the quarantine.
     """
-    latest_first = Window.partitionBy(TRANSCRIPT_ID).orderBy(F.col(SOURCE_FILE).desc(), F.col(SOURCE_OFFSET).desc())
-    return records.withColumn(
-        REJECT_REASON,
-        F.when(F.col(REJECT_REASON).isNull() & (F.row_number().over(latest_first) > 1), F.lit(SUPERSEDED)).otherwise(
-            F.col(REJECT_REASON)
-        ),
-    ).withColumn(
-        REJECT_DETAIL,
-        F.when(
-            F.col(REJECT_REASON) == SUPERSEDED, F.lit("a later version of this transcript_id is in the same input")
-        ).otherwise(F.col(REJECT_DETAIL)),
-    )
+
+    def apply(records: DataFrame) -> DataFrame:
+        # Valid versions rank first: a broken later copy is quarantined for what is wrong with
+        # it and does not knock out the valid one.
+        latest_first = Window.partitionBy(TRANSCRIPT_ID).orderBy(
+            F.col(REJECT_REASON).isNull().desc(),
+            F.col(ARRIVED_AT).desc_nulls_last(),
+            F.col(SOURCE_FILE).desc(),
+            F.col(SOURCE_OFFSET).desc(),
+        )
+        superseded = F.col(REJECT_REASON).isNull() & (F.row_number().over(latest_first) > 1)
+        return (
+            records.join(F.broadcast(arrivals), on=SOURCE_FILE, how="left")
+            .withColumn(REJECT_REASON, F.when(superseded, F.lit(SUPERSEDED)).otherwise(F.col(REJECT_REASON)))
+            .withColumn(
+                REJECT_DETAIL,
+                F.when(F.col(REJECT_REASON) == SUPERSEDED, F.lit(SUPERSEDED_DETAIL)).otherwise(F.col(REJECT_DETAIL)),
+            )
+            .select(*records.columns)
+        )
+
+    return apply
 
 
 def _label_of_mean() -> Column:

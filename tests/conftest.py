@@ -90,12 +90,12 @@ def sample_copy(tmp_path) -> Path:
     return target
 
 
-def config_for(input_path, warehouse, model):
+def config_for(input_path, warehouse, model, **overrides):
+    """conf/test.yaml for this input, warehouse and model; `input__incremental=False` style overrides."""
     from lakehouse.config import load_config
 
-    return load_config(
-        "conf/test.yaml", {"input.path": str(input_path), "output.warehouse": str(warehouse), "model.path": model}
-    )
+    given = {"input.path": str(input_path), "output.warehouse": str(warehouse), "model.path": model}
+    return load_config("conf/test.yaml", given | {key.replace("__", "."): value for key, value in overrides.items()})
 
 
 @pytest.fixture(scope="session")

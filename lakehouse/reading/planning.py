@@ -26,6 +26,13 @@ TRANSCRIPT_SUFFIXES = (".json", ".jsonl", ".ndjson")
 class InputFile:
     path: str
     size: int
+    # When the file landed (its modification time, epoch seconds): orders re-exports.
+    modified_at: float = 0.0
+
+    @classmethod
+    def at(cls, path: str) -> InputFile:
+        stat = os.stat(path)
+        return cls(os.path.abspath(path), stat.st_size, stat.st_mtime)
 
 
 def list_input_files(location: str) -> list[InputFile]:
@@ -46,12 +53,11 @@ def list_input_files(location: str) -> list[InputFile]:
         candidates = [location]
     else:
         raise FileNotFoundError(f"input path does not exist: {location}")
-    files = [
-        InputFile(os.path.abspath(path), os.path.getsize(path))
+    return [
+        InputFile.at(path)
         for path in sorted(candidates)
         if os.path.isfile(path) and not _is_hidden(os.path.basename(path))
     ]
-    return files
 
 
 def _is_hidden(name: str) -> bool:
@@ -125,9 +131,10 @@ def pack_partitions(splits: Iterable[Split], *, target_bytes: int, open_cost_byt
 
 
 def plan_partitions(
-    location: str, *, parallelism: int, max_split_bytes: int, open_cost_bytes: int
+    location: str | list[InputFile], *, parallelism: int, max_split_bytes: int, open_cost_bytes: int
 ) -> list[list[Split]]:
-    files = list_input_files(location)
+    """Splits packed into partitions, for a location or for files already chosen."""
+    files = list_input_files(location) if isinstance(location, str) else location
     target = target_partition_bytes(
         files, parallelism=parallelism, max_split_bytes=max_split_bytes, open_cost_bytes=open_cost_bytes
     )

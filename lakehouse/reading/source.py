@@ -7,10 +7,12 @@ validates them (records.py) in the Python workers, one partition per task.
 
     spark.dataSource.register(TranscriptDataSource)
     spark.read.format("transcripts").option("path", "landing/").load()
+    spark.read.format("transcripts").option("files", encode_paths(paths)).load()  # chosen files
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from itertools import islice
 
@@ -20,7 +22,7 @@ from pyspark.sql.pandas.types import to_arrow_schema
 from pyspark.sql.types import StructType
 
 from lakehouse.reading.framing import RAW_TEXT_LIMIT, Framed, Split, frame_split
-from lakehouse.reading.planning import plan_partitions
+from lakehouse.reading.planning import InputFile, plan_partitions
 from lakehouse.reading.records import clean_text, normalize_transcript
 from lakehouse.reasons import Rejected
 from lakehouse.schema import RECORD_SCHEMA
@@ -30,6 +32,15 @@ DEFAULT_MAX_SPLIT_BYTES = 64 * 1024 * 1024
 DEFAULT_OPEN_COST_BYTES = 256 * 1024
 # Records per Arrow batch handed to Spark: a few MB of transcripts.
 BATCH_ROWS = 512
+
+
+def encode_paths(paths: list[str]) -> str:
+    """File names as one option string; hex keeps any byte a name may hold (newlines, non-UTF-8)."""
+    return " ".join(os.fsencode(path).hex() for path in paths)
+
+
+def decode_paths(encoded: str) -> list[str]:
+    return [os.fsdecode(bytes.fromhex(token)) for token in encoded.split()]
 
 
 class SplitGroup(InputPartition):
@@ -52,16 +63,18 @@ class TranscriptDataSource(DataSource):
 
 class TranscriptReader(DataSourceReader):
     def __init__(self, options: dict[str, str]) -> None:
-        if "path" not in options:
-            raise ValueError("the transcripts source needs .option('path', <file, folder or glob>)")
-        self.location = options["path"]
+        if "path" not in options and "files" not in options:
+            raise ValueError("the transcripts source needs .option('path', <file, folder or glob>) or 'files'")
+        self.location = options.get("path")
+        self.files = options.get("files")
         self.parallelism = int(options.get("parallelism", "2"))
         self.max_split_bytes = int(options.get("maxSplitBytes", DEFAULT_MAX_SPLIT_BYTES))
         self.open_cost_bytes = int(options.get("openCostBytes", DEFAULT_OPEN_COST_BYTES))
 
     def partitions(self) -> list[SplitGroup]:
+        chosen = [InputFile.at(path) for path in decode_paths(self.files)] if self.files else None
         groups = plan_partitions(
-            self.location,
+            chosen if chosen is not None else self.location,
             parallelism=self.parallelism,
             max_split_bytes=self.max_split_bytes,
             open_cost_bytes=self.open_cost_bytes,

@@ -1,9 +1,12 @@
 """The whole job in-process on real input, with the tiny model standing in for the default one."""
 
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 
+from lakehouse.lock import RunInProgress, warehouse_lock
 from lakehouse.pipeline import run
 from tests.conftest import config_for
 
@@ -79,7 +82,8 @@ def test_sample_quarantine_and_rerun_without_duplicates(spark, sample_copy, tiny
     ]
     segment_count = table(spark, warehouse, "segments").count()
 
-    second = run(spark, config_for(sample_copy, warehouse, tiny_model))
+    # Everything again (as after a crash before the ledger committed): merged, not appended.
+    second = run(spark, config_for(sample_copy, warehouse, tiny_model, input__incremental=False))
     assert second.transcripts_written == 80
     assert table(spark, warehouse, "transcripts").count() == 80
     assert table(spark, warehouse, "segments").count() == segment_count
@@ -107,3 +111,55 @@ def test_no_input_files_writes_nothing(spark, tiny_model, tmp_path):
     (tmp_path / "empty-landing").mkdir()
     report = run(spark, config_for(tmp_path / "empty-landing", tmp_path / "warehouse", tiny_model))
     assert report.input_files == 0 and not (tmp_path / "warehouse").exists()
+
+
+def delta_versions(spark, warehouse):
+    return {
+        path.name: spark.sql(f"DESCRIBE HISTORY delta.`{path}`").agg({"version": "max"}).first()[0]
+        for path in sorted(warehouse.iterdir())
+        if (path / "_delta_log").is_dir()
+    }
+
+
+def test_rerun_of_an_unchanged_landing_folder_writes_no_delta_version(spark, sample_copy, tiny_model, tmp_path):
+    warehouse = tmp_path / "warehouse"
+    run(spark, config_for(sample_copy, warehouse, tiny_model))
+    before = delta_versions(spark, warehouse)
+    assert set(before) == {"_ingested_files", "quarantine", "segments", "transcripts"}
+
+    again = run(spark, config_for(sample_copy, warehouse, tiny_model))
+    assert (again.files_found, again.input_files, again.input_records) == (18, 0, 0)
+    assert delta_versions(spark, warehouse) == before
+    assert json.loads((warehouse / "_runs" / f"{again.run_id}.json").read_text())["input_files"] == 0
+
+
+def test_a_run_reads_only_the_files_that_arrived_since_the_last_one(spark, sample_copy, tiny_model, tmp_path):
+    warehouse, landing = tmp_path / "warehouse", tmp_path / "landing"
+    landing.mkdir()
+    shutil.copy(sample_copy / "calls.jsonl", landing / "day-1.jsonl")
+    first = run(spark, config_for(landing, warehouse, tiny_model))
+
+    day_2 = [json.loads(line) for line in (sample_copy / "calls.jsonl").read_text().splitlines()[:3]]
+    day_2[0]["segments"] = day_2[0]["segments"][:1]  # a re-export of a call, now shorter
+    day_2[1]["transcript_id"] = day_2[2]["transcript_id"] = "brand-new-call"  # twice in the new file
+    (landing / "day-2.jsonl").write_text("".join(json.dumps(call) + "\n" for call in day_2))
+    second = run(spark, config_for(landing, warehouse, tiny_model))
+
+    assert (second.files_found, second.input_files, second.input_records) == (2, 1, 3)
+    assert (second.accepted_transcripts, second.quarantine_by_reason) == (2, {"superseded_duplicate": 1})
+    transcripts = table(spark, warehouse, "transcripts")
+    assert transcripts.count() == first.accepted_transcripts + 1
+    replaced = table(spark, warehouse, "segments").where(f"transcript_id = '{day_2[0]['transcript_id']}'")
+    assert replaced.count() == 1
+    ledger = table(spark, warehouse, "_ingested_files").orderBy("path").collect()
+    assert [(Path(r.path).name, r.records) for r in ledger] == [
+        ("day-1.jsonl", first.input_records),
+        ("day-2.jsonl", 3),
+    ]
+
+
+def test_a_second_run_on_the_same_warehouse_is_refused_while_one_holds_it(spark, sample_copy, tiny_model, tmp_path):
+    warehouse = tmp_path / "warehouse"
+    with warehouse_lock(str(warehouse), "the-first-run"), pytest.raises(RunInProgress, match="the-first-run"):
+        run(spark, config_for(sample_copy, warehouse, tiny_model))
+    assert not (warehouse / "segments").exists()

@@ -69,7 +69,18 @@ def test_summary_of_hand_made_segments(spark):
     assert row.sentiment_label == "positive"
 
 
-def test_only_the_last_version_of_a_repeated_id_is_kept(spark):
+def arrivals(spark, **landed_at):
+    return spark.createDataFrame(list(landed_at.items()), "source_file string, arrived_at double")
+
+
+def superseded_outcome(spark, records, **landed_at):
+    marked = records.transform(mark_superseded(arrivals(spark, **{f"{k}.jsonl": v for k, v in landed_at.items()})))
+    assert marked.columns == records.columns
+    rows = marked.select("transcript_id", "source_file", "reject_reason").collect()
+    return sorted((r.transcript_id or "", r.source_file, r.reject_reason or "") for r in rows)
+
+
+def test_only_the_version_that_landed_last_is_kept(spark):
     seg = [("agent", 0.0, 1.0, "hi")]
     records = spark.createDataFrame(
         [
@@ -80,11 +91,30 @@ def test_only_the_last_version_of_a_repeated_id_is_kept(spark):
         ],
         RECORD_SCHEMA,
     )
-    rows = mark_superseded(records).select("transcript_id", "source_file", "reject_reason").collect()
-    outcome = sorted((r.transcript_id or "", r.source_file, r.reject_reason or "") for r in rows)
-    assert outcome == [
+    # b.jsonl landed first, a.jsonl (a re-export) later: a's version wins despite its name.
+    assert superseded_outcome(spark, records, a=2000.0, b=1000.0) == [
         ("", "a.jsonl", "invalid_json"),
+        ("t1", "a.jsonl", ""),
+        ("t1", "b.jsonl", Reason.SUPERSEDED_DUPLICATE.value),
+        ("t2", "a.jsonl", ""),
+    ]
+    # Landed at the same time: the later path, then the later offset, wins.
+    assert superseded_outcome(spark, records, a=1000.0, b=1000.0)[1:3] == [
         ("t1", "a.jsonl", Reason.SUPERSEDED_DUPLICATE.value),
         ("t1", "b.jsonl", ""),
-        ("t2", "a.jsonl", ""),
+    ]
+
+
+def test_a_broken_later_copy_does_not_knock_out_the_valid_version(spark):
+    seg = [("agent", 0.0, 1.0, "hi")]
+    records = spark.createDataFrame(
+        [
+            record("t1", seg, source="a.jsonl", offset=0),
+            record("t1", seg, source="b.jsonl", offset=0, reason="invalid_created_at"),
+        ],
+        RECORD_SCHEMA,
+    )
+    assert superseded_outcome(spark, records, a=1000.0, b=2000.0) == [
+        ("t1", "a.jsonl", ""),
+        ("t1", "b.jsonl", "invalid_created_at"),
     ]
