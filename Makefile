@@ -29,7 +29,7 @@ SPARK_SUBMIT = $(SPARK_ENV) $(VENV)/bin/spark-submit \
 	--jars "$(JARS)" \
 	--driver-java-options "-Dlog4j2.configurationFile=file:$(CURDIR)/conf/log4j2.properties"
 
-.PHONY: help setup run test test-fast lint data sample train-model model eval bench-ingest bench-score clean
+.PHONY: help setup run test test-fast lint data sample train-model calibrate model eval bench-ingest bench-score clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -50,8 +50,10 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 		-DoutputDirectory=$(CURDIR)/.jars -DincludeGroupIds=io.delta
 	touch $@
 
-# The default model: the packaged MiniLM encoder plus the committed adapter file.
-$(MODEL_DIR)/build-stamp.json: $(ADAPTER_DIR)/adapter.safetensors $(ADAPTER_DIR)/recipe.json $(VENV)/.installed
+# The default model: the packaged MiniLM encoder plus the committed adapter file (and the
+# calibration offsets, when models/default/calibration.json exists).
+$(MODEL_DIR)/build-stamp.json: $(ADAPTER_DIR)/adapter.safetensors $(ADAPTER_DIR)/recipe.json \
+		$(wildcard $(ADAPTER_DIR)/calibration.json) $(VENV)/.installed
 	HF_HUB_OFFLINE=1 $(PY) -m modeling.build --adapter $(ADAPTER_DIR) --out $(MODEL_DIR)
 
 model: $(MODEL_DIR)/build-stamp.json ## assemble the default model checkpoint
@@ -78,6 +80,9 @@ sample: $(VENV)/.installed ## regenerate the small sample committed under data/s
 
 train-model: $(VENV)/.installed ## retrain the default model's adapter from ../shared/data/sentiment
 	HF_HUB_OFFLINE=1 $(PY) -m modeling.train --out $(ADAPTER_DIR)
+
+calibrate: $(VENV)/.installed ## tune per-class logit offsets on MELD dev into models/default/calibration.json
+	HF_HUB_OFFLINE=1 $(PY) -m modeling.calibration --adapter $(ADAPTER_DIR)
 
 eval: $(MODEL_DIR)/build-stamp.json ## evaluate a model: MODEL=<folder> DATA=<file.tsv> (default: all eval sets)
 	HF_HUB_OFFLINE=1 $(PY) -m modeling.evaluate --model $(or $(MODEL),$(MODEL_DIR)) $(if $(DATA),--data $(DATA))
