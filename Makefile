@@ -81,8 +81,8 @@ sample: $(VENV)/.installed ## regenerate the small sample committed under data/s
 train-model: $(VENV)/.installed ## retrain the default model's adapter from ../shared/data/sentiment
 	HF_HUB_OFFLINE=1 $(PY) -m modeling.train --out $(ADAPTER_DIR)
 
-calibrate: $(VENV)/.installed ## tune per-class logit offsets on MELD dev into models/default/calibration.json
-	HF_HUB_OFFLINE=1 $(PY) -m modeling.calibration --adapter $(ADAPTER_DIR)
+calibrate: $(VENV)/.installed ## tune the logit offsets in models/default/calibration.json on MELD dev (or DATA=<file.tsv>)
+	HF_HUB_OFFLINE=1 $(PY) -m modeling.calibration --adapter $(ADAPTER_DIR) $(if $(DATA),--data $(DATA))
 
 eval: $(MODEL_DIR)/build-stamp.json ## evaluate a model: MODEL=<folder> DATA=<file.tsv> (default: all eval sets)
 	HF_HUB_OFFLINE=1 $(PY) -m modeling.evaluate --model $(or $(MODEL),$(MODEL_DIR)) $(if $(DATA),--data $(DATA))
