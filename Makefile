@@ -40,7 +40,7 @@ CODE_ZIP      := dist/transcript_lakehouse.zip
 SHIPPED_MODEL  = $(or $(MODEL),$(MODEL_DIR))
 MODEL_ARCHIVE  = dist/$(notdir $(SHIPPED_MODEL)).tgz
 ON_CLUSTER     = $(findstring spark://,$(MASTER))
-CLUSTER_MASTER := spark://127.0.0.1:7077
+MODEL_SOURCE  ?= $(MODEL_DIR)
 Q ?= SHOW TABLES
 
 .PHONY: help setup run cluster-up cluster-down sql test test-fast lint data sample train-model calibrate model eval bench-ingest bench-score clean
