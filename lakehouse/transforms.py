@@ -96,7 +96,8 @@ def with_speaker_role(roles: dict[str, list[str]]) -> Transformation:
 
 
 def has_text(text: Column) -> Column:
-    return text.isNotNull() & (F.trim(text) != "")
+    # Not F.trim: it strips only the space character, so a tab or a no-break space got scored.
+    return text.isNotNull() & ~text.rlike(r"(?U)^\s*$")
 
 
 def with_sentiment(model_dir: str, settings: ScorerSettings, identity: ModelIdentity) -> Transformation:

@@ -6,7 +6,7 @@ from pyspark.sql import functions as F
 
 from lakehouse.reasons import Reason
 from lakehouse.schema import RECORD_SCHEMA
-from lakehouse.transforms import explode_segments, mark_superseded, speaker_role, summarize_segments
+from lakehouse.transforms import explode_segments, has_text, mark_superseded, speaker_role, summarize_segments
 
 ROLES = {"agent": ["agent", "SYSTEM"], "customer": ["user"]}
 
@@ -118,3 +118,9 @@ def test_a_broken_later_copy_does_not_knock_out_the_valid_version(spark):
         ("t1", "a.jsonl", ""),
         ("t1", "b.jsonl", "invalid_created_at"),
     ]
+
+
+def test_has_text_is_false_for_null_empty_and_any_unicode_whitespace(spark):
+    texts = [(None,), ("",), ("   ",), (" \t\n\r ",), ("\u00a0\u2003",), ("ok",), (" hi \t",)]
+    rows = spark.createDataFrame(texts, "text string").select(has_text(F.col("text")).alias("has")).collect()
+    assert [r.has for r in rows] == [False, False, False, False, False, True, True]
