@@ -1,0 +1,56 @@
+"""Steps that mask personal data before anything is scored or written.
+
+Utterances keep their word count from before masking (a card number read out is many
+words, its placeholder one) and a map of what was masked; other free-text columns are
+masked in place.
+"""
+
+from __future__ import annotations
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from lakehouse.schema import SEGMENT_INDEX, TRANSCRIPT_ID
+from lakehouse.transforms import Transformation, has_text
+from udfs.masking import mask_column
+from udfs.pii import MaskSettings
+
+TEXT = "text"
+WORD_COUNT = "word_count"
+PII_COUNTS = "pii_counts"
+UNMASKED_COLUMNS = (TRANSCRIPT_ID, SEGMENT_INDEX, TEXT)
+
+
+def word_count(text: Column) -> Column:
+    """Whitespace-separated words; 0 for null, empty or blank text."""
+    return F.when(has_text(text), F.size(F.split(F.trim(text), r"\s+"))).otherwise(F.lit(0))
+
+
+def with_masked_text(settings: MaskSettings) -> Transformation:
+    def step(segments: DataFrame) -> DataFrame:
+        masked = mask_column(F.col(TEXT), settings)
+        return (
+            segments.withColumn(WORD_COUNT, word_count(F.col(TEXT)))
+            .withColumn("_masked", masked)
+            .withColumn(TEXT, F.col("_masked.text"))
+            .withColumn(PII_COUNTS, F.col("_masked.pii_counts"))
+            .drop("_masked")
+        )
+
+    return step
+
+
+def with_masked_columns(settings: MaskSettings, *columns: str) -> Transformation:
+    """Mask free-text columns in place (quarantined raw records, details, extra JSON)."""
+
+    def step(frame: DataFrame) -> DataFrame:
+        for name in columns:
+            frame = frame.withColumn(name, mask_column(F.col(name), settings).getField("text"))
+        return frame
+
+    return step
+
+
+def select_unmasked(segments: DataFrame) -> DataFrame:
+    """The original utterances, only for the separate table that `pii.keep_unmasked` allows."""
+    return segments.select(*UNMASKED_COLUMNS)
