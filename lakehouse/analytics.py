@@ -9,13 +9,15 @@ them gets nulls there, and quarters by segment order instead of by time.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from lakehouse.config import AnalyticsConfig, SentimentRule
 from lakehouse.schema import SEGMENT_INDEX, TRANSCRIPT_ID
-from lakehouse.transforms import Transformation
+
+Transformation = Callable[[DataFrame], DataFrame]
 
 ROLE, START, END, SCORE = "speaker_role", "start_seconds", "end_seconds", "sentiment_score"
 SPEAKING_ROLES = ("agent", "customer")
@@ -108,17 +110,18 @@ def _phrase_flags(rules: dict[str, list[str]]) -> Column:
     return F.filter(F.array(*hits), lambda hit: hit.isNotNull()) if hits else empty
 
 
-def _sentiment_rule_aggregates(name: str, rule: SentimentRule) -> list[Column]:
+def _sentiment_rule_aggregates(number: int, rule: SentimentRule) -> list[Column]:
+    """The role's mean score in the rule's quarter, and its lowest (or highest) scoring utterance there."""
     score = _of(rule.role, F.col(SCORE), rule.quarter)
-    # The utterance that matched: the role's lowest (or highest) scoring one in that quarter.
     pick = F.min_by if rule.below is not None else F.max_by
-    return [F.avg(score).alias(f"_rule_{name}_mean"), pick(F.col(SEGMENT_INDEX), score).alias(f"_rule_{name}_at")]
+    return [F.avg(score).alias(f"_rule{number}_mean"), pick(F.col(SEGMENT_INDEX), score).alias(f"_rule{number}_at")]
 
 
-def _sentiment_flag(name: str, rule: SentimentRule) -> Column:
-    mean = F.col(f"_rule_{name}_mean")
+def _sentiment_flag(number: int, name: str, rule: SentimentRule) -> Column:
+    # Rules are numbered, not named, in the working columns: a rule name may hold any character.
+    mean = F.col(f"_rule{number}_mean")
     matched = mean < rule.below if rule.below is not None else mean > rule.above
-    return F.when(matched, F.struct(F.lit(name), F.col(f"_rule_{name}_at")).cast(FLAG_STRUCT))
+    return F.when(matched, F.struct(F.lit(name), F.col(f"_rule{number}_at")).cast(FLAG_STRUCT))
 
 
 def _summed_counts(maps: Column) -> Column:
@@ -146,7 +149,11 @@ def aggregate_calls(timeline: DataFrame, config: AnalyticsConfig) -> DataFrame:
             *[F.avg(_of(role, F.col(SCORE), q)).alias(quarter_column(role, q)) for q in QUARTERS],
             F.avg(_of(role, F.col(SCORE))).alias(f"_{role}_mean"),
         ]
-    rules = [agg for name, rule in config.sentiment_rules.items() for agg in _sentiment_rule_aggregates(name, rule)]
+    rules = [
+        agg
+        for number, rule in enumerate(config.sentiment_rules.values())
+        for agg in _sentiment_rule_aggregates(number, rule)
+    ]
     return timeline.groupBy(TRANSCRIPT_ID).agg(
         F.bool_and(TIMED).alias(TIMED),
         (F.max(END) - F.min(START)).alias("_duration"),
@@ -166,7 +173,9 @@ def with_call_metrics(config: AnalyticsConfig) -> Transformation:
 
     def step(calls: DataFrame) -> DataFrame:
         timed = F.col(TIMED)
-        sentiment_flags = [_sentiment_flag(name, rule) for name, rule in config.sentiment_rules.items()]
+        sentiment_flags = [
+            _sentiment_flag(number, name, rule) for number, (name, rule) in enumerate(config.sentiment_rules.items())
+        ]
         flags = F.array_sort(
             F.concat(F.col("_phrase_flags"), F.filter(F.array(*sentiment_flags), lambda f: f.isNotNull()))
             if sentiment_flags

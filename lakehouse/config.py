@@ -126,6 +126,13 @@ class JobConfig:
     pii: PiiConfig = field(default_factory=PiiConfig)
     analytics: AnalyticsConfig = field(default_factory=AnalyticsConfig)
 
+    def check(self, where: str) -> None:
+        unknown = sorted(set(self.speaker_roles) - {"agent", "customer"})
+        if unknown:
+            raise ConfigError(
+                f"speaker_roles maps labels to agent or customer (the rest are other), not {unknown[0]!r}"
+            )
+
 
 def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> JobConfig:
     """Read a YAML file (following `extends:`), apply dotted-key overrides, validate."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from lakehouse.schema import SEGMENT_INDEX, TRANSCRIPT_ID
+from lakehouse.schema import CREATED_DATE, SEGMENT_INDEX, TENANT_ID, TRANSCRIPT_ID
 from lakehouse.transforms import Transformation, has_text
 from udfs.masking import mask_column
 from udfs.pii import MaskSettings
@@ -18,7 +18,7 @@ from udfs.pii import MaskSettings
 TEXT = "text"
 WORD_COUNT = "word_count"
 PII_COUNTS = "pii_counts"
-UNMASKED_COLUMNS = (TRANSCRIPT_ID, SEGMENT_INDEX, TEXT)
+UNMASKED_COLUMNS = (TENANT_ID, CREATED_DATE, TRANSCRIPT_ID, SEGMENT_INDEX, TEXT)
 
 
 def word_count(text: Column) -> Column:
@@ -54,3 +54,9 @@ def with_masked_columns(settings: MaskSettings, *columns: str) -> Transformation
 def select_unmasked(segments: DataFrame) -> DataFrame:
     """The original utterances, only for the separate table that `pii.keep_unmasked` allows."""
     return segments.select(*UNMASKED_COLUMNS)
+
+
+def masked_entity_totals(segments: DataFrame) -> dict[str, int]:
+    """How many entities of each kind were masked in these segments (for the run report)."""
+    rows = segments.select(F.explode(PII_COUNTS)).groupBy("key").agg(F.sum("value").alias("n")).collect()
+    return {row["key"]: int(row["n"]) for row in sorted(rows, key=lambda row: row["key"])}

@@ -30,6 +30,8 @@ SEGMENTS = TableSpec("segments", keys=(TRANSCRIPT_ID, SEGMENT_INDEX), partition_
 TRANSCRIPTS = TableSpec("transcripts", keys=(TRANSCRIPT_ID,), partition_by=(CREATED_DATE,))
 QUARANTINE = TableSpec("quarantine", keys=(SOURCE_FILE, SOURCE_OFFSET))
 ALL_TABLES = (SEGMENTS, TRANSCRIPTS, QUARANTINE)
+# Original utterances, written only when `pii.keep_unmasked` says so; never shared with analysts.
+SEGMENTS_UNMASKED = TableSpec("segments_unmasked", keys=(TRANSCRIPT_ID, SEGMENT_INDEX), partition_by=(CREATED_DATE,))
 
 
 def table_path(warehouse: str, spec: TableSpec) -> str:

@@ -13,7 +13,8 @@ RULES = AnalyticsConfig(
     gap_seconds=3.0,
     phrase_rules={"escalation_request": ["speak to a manager"], "cancellation_intent": ["cancel my account"]},
     sentiment_rules={
-        "customer_negative_at_start": SentimentRule(role="customer", quarter=1, below=-0.25),
+        # a rule name may hold any character
+        "customer negative.at start": SentimentRule(role="customer", quarter=1, below=-0.25),
         "customer_negative_at_end": SentimentRule(role="customer", quarter=4, below=-0.25),
     },
 )
@@ -98,13 +99,13 @@ def test_non_talk_time_interruptions_and_turns(calls):
 def test_phrase_and_sentiment_flags_name_the_segment(calls):
     timed = calls["t1"]
     assert [(f.rule, f.segment_index) for f in timed.flags] == [
-        ("customer_negative_at_start", 1),  # q1 mean -0.8 < -0.25; its lowest utterance
+        ("customer negative.at start", 1),  # q1 mean -0.8 < -0.25; its lowest utterance
         ("escalation_request", 1),  # case-insensitive
         ("cancellation_intent", 6),
     ]
-    assert timed.flag_rules == ["cancellation_intent", "customer_negative_at_start", "escalation_request"]
+    assert timed.flag_rules == ["cancellation_intent", "customer negative.at start", "escalation_request"]
     untimed = calls["t2"]
-    assert [(f.rule, f.segment_index) for f in untimed.flags] == [("customer_negative_at_start", 0)]
+    assert [(f.rule, f.segment_index) for f in untimed.flags] == [("customer negative.at start", 0)]
 
 
 def test_masked_entities_are_counted_per_call(calls):

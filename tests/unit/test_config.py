@@ -91,3 +91,8 @@ def test_pii_and_analytics_settings_load_with_rules(tmp_path):
 def test_bad_rules_are_config_errors(tmp_path, text, message):
     with pytest.raises(ConfigError, match=message):
         load_config(write(tmp_path, "c.yaml", text))
+
+
+def test_speaker_roles_name_only_agent_and_customer(tmp_path):
+    with pytest.raises(ConfigError, match="not 'supervisor'"):
+        load_config(write(tmp_path, "c.yaml", "speaker_roles:\n  supervisor: [boss]\n"))
