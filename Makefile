@@ -43,7 +43,7 @@ ON_CLUSTER     = $(findstring spark://,$(MASTER))
 MODEL_SOURCE  ?= $(MODEL_DIR)
 Q ?= SHOW TABLES
 
-.PHONY: help setup run cluster-up cluster-down sql test test-fast lint data sample train-model calibrate model eval bench-ingest bench-score clean
+.PHONY: help setup run cluster-up cluster-down sql test test-fast lint data sample train-model calibrate model eval bench-ingest bench-score bench-mask clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -123,6 +123,9 @@ eval: $(MODEL_DIR)/build-stamp.json ## evaluate a model: MODEL=<folder> DATA=<fi
 
 bench-score: setup ## score 20,000 real utterances: textbook UDF vs the job's UDF vs plain Python
 	HF_HUB_OFFLINE=1 $(PY) -m benchmarks.score
+
+bench-mask: setup ## PII masking cost per utterance on 20,000 real utterances
+	$(PY) -m benchmarks.masking
 
 bench-ingest: setup ## reading a 500 MB JSON array: Spark's multiLine reader vs the job's (FILE=... for yours)
 	HF_HUB_OFFLINE=1 $(PY) -m benchmarks.ingest $(if $(FILE),--file $(FILE))

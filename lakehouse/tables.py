@@ -30,6 +30,8 @@ SEGMENTS = TableSpec("segments", keys=(TRANSCRIPT_ID, SEGMENT_INDEX), partition_
 TRANSCRIPTS = TableSpec("transcripts", keys=(TRANSCRIPT_ID,), partition_by=(CREATED_DATE,))
 QUARANTINE = TableSpec("quarantine", keys=(SOURCE_FILE, SOURCE_OFFSET))
 ALL_TABLES = (SEGMENTS, TRANSCRIPTS, QUARANTINE)
+# Original utterances, written only when `pii.keep_unmasked` says so; never shared with analysts.
+SEGMENTS_UNMASKED = TableSpec("segments_unmasked", keys=(TRANSCRIPT_ID, SEGMENT_INDEX), partition_by=(CREATED_DATE,))
 
 
 def table_path(warehouse: str, spec: TableSpec) -> str:
@@ -40,6 +42,10 @@ def upsert(spark: SparkSession, rows: DataFrame, warehouse: str, spec: TableSpec
     """Create the table from `rows`, or merge `rows` into it on the table's key.
 
     Returns whether the table was created by this call.
+
+    TODO(#8): a warehouse written before issue #8 lacks the new columns (analytics, pii_counts,
+    word_count), and without Delta schema evolution a merge ignores them; its old rows also
+    keep unmasked text. Such a warehouse needs a migration (or a rebuild) before this version.
     """
     path = table_path(warehouse, spec)
     started = time.monotonic()
