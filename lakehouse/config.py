@@ -33,6 +33,10 @@ class InputConfig:
 class OutputConfig:
     warehouse: str = "warehouse"
     optimize: bool = True
+    # OPTIMIZE's target file size (Delta's default is 1 GB: one file per day, nothing to skip).
+    target_file_mb: int = 1
+    # VACUUM keeps files removed less than this long ago; Delta refuses less than 7 days.
+    vacuum_retention_hours: int = 168
 
 
 @dataclass(frozen=True)
