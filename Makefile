@@ -14,6 +14,8 @@ WAREHOUSE ?= warehouse
 MASTER    ?= local[*]
 CONF      ?= conf/local.yaml
 MODEL     ?=
+# `make bench-query` size.
+ROWS      ?= 20000000
 # `make data` settings.
 SIZE_MB   ?= 50
 FORMAT    ?= jsonl
@@ -29,7 +31,7 @@ SPARK_SUBMIT = $(SPARK_ENV) $(VENV)/bin/spark-submit \
 	--jars "$(JARS)" \
 	--driver-java-options "-Dlog4j2.configurationFile=file:$(CURDIR)/conf/log4j2.properties"
 
-.PHONY: help setup run test test-fast lint data sample train-model model eval bench-ingest bench-score clean
+.PHONY: help setup run test test-fast lint data sample train-model model eval bench-ingest bench-score bench-query clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -87,6 +89,9 @@ bench-score: setup ## score 20,000 real utterances: textbook UDF vs the job's UD
 
 bench-ingest: setup ## reading a 500 MB JSON array: Spark's multiLine reader vs the job's (FILE=... for yours)
 	HF_HUB_OFFLINE=1 $(PY) -m benchmarks.ingest $(if $(FILE),--file $(FILE))
+
+bench-query: setup ## "tenant X, last 7 days" on ROWS=... synthetic segments in four table layouts
+	$(PY) -m benchmarks.query --rows $(ROWS)
 
 clean: ## remove outputs (keeps the venv, jars and model)
 	rm -rf warehouse spark-warehouse metastore_db derby.log .pytest_cache
