@@ -14,6 +14,9 @@ WAREHOUSE ?= warehouse
 MASTER    ?= local[*]
 CONF      ?= conf/local.yaml
 MODEL     ?=
+# `make maintain` settings: the dates to re-optimize (inclusive).
+FROM      ?=
+TO        ?=
 # `make bench-query` size.
 ROWS      ?= 20000000
 # `make data` settings.
@@ -31,7 +34,7 @@ SPARK_SUBMIT = $(SPARK_ENV) $(VENV)/bin/spark-submit \
 	--jars "$(JARS)" \
 	--driver-java-options "-Dlog4j2.configurationFile=file:$(CURDIR)/conf/log4j2.properties"
 
-.PHONY: help setup run test test-fast lint data sample train-model model eval bench-ingest bench-score bench-query clean
+.PHONY: help setup run test test-fast lint data sample train-model model eval bench-ingest bench-score bench-query maintain clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -62,6 +65,9 @@ run: setup ## run the job with spark-submit: INPUT=... WAREHOUSE=... MASTER=... 
 	@echo "spark-submit --master '$(MASTER)' jobs/score_transcripts.py --config $(CONF) --input $(INPUT) --warehouse $(WAREHOUSE)"
 	@$(SPARK_SUBMIT) jobs/score_transcripts.py --config $(CONF) --input "$(INPUT)" --warehouse "$(WAREHOUSE)" \
 		$(if $(MODEL),--model "$(MODEL)")
+
+maintain: setup ## re-optimize dates FROM=YYYY-MM-DD TO=YYYY-MM-DD of WAREHOUSE=..., then VACUUM (CONF=...)
+	@$(SPARK_SUBMIT) jobs/maintain_tables.py --config $(CONF) --warehouse "$(WAREHOUSE)" --from "$(FROM)" --to "$(TO)"
 
 test: setup ## run every test (real Spark, real Delta, real model)
 	HF_HUB_OFFLINE=1 $(VENV)/bin/pytest
