@@ -97,7 +97,7 @@ bench-ingest: setup ## reading a 500 MB JSON array: Spark's multiLine reader vs 
 	HF_HUB_OFFLINE=1 $(PY) -m benchmarks.ingest $(if $(FILE),--file $(FILE))
 
 bench-query: setup ## "tenant X, last 7 days" on ROWS=... synthetic segments in four table layouts
-	$(PY) -m benchmarks.query --rows $(ROWS)
+	$(PY) -m benchmarks.query --rows $(ROWS) $(if $(TARGET_MB),--target-mb $(TARGET_MB))
 
 clean: ## remove outputs (keeps the venv, jars and model)
 	rm -rf warehouse spark-warehouse metastore_db derby.log .pytest_cache

@@ -11,8 +11,9 @@ is written as
   (4) liquid clustering, CLUSTER BY (tenant_id, created_date), then OPTIMIZE.
 For the largest tenant and the smallest, "count and average score over the last 7 days" runs
 five times per layout; the scan's SQL metrics give the files and bytes read. Writing times and
-OPTIMIZE time per partition give the write penalty. Figures are printed and written to
-reports/bench-query.json.
+OPTIMIZE time per partition give the write penalty. A sweep re-Z-orders the queried week alone
+at several file sizes (files per day, files read, latency). Figures are printed and written to
+reports/bench-query.json, after each layout too, so a long run leaves what it measured.
 """
 
 from __future__ import annotations
@@ -187,22 +188,22 @@ def timed(action: Callable[[], object]) -> float:
     return round(time.monotonic() - started, 2)
 
 
-def zorder(spark: SparkSession, path: str, target_file_mb: int) -> None:
+def zorder(spark: SparkSession, path: str, target_file_mb: float) -> None:
     """OPTIMIZE ZORDER BY tenant at a file size, as the job does (without its skip of done dates)."""
     with optimize_file_size(spark, target_file_mb):
         DeltaTable.forPath(spark, path).optimize().executeZOrderBy(TENANT_ID)
 
 
-def write_plain(spark: SparkSession, data: DataFrame, path: str, target_file_mb: int) -> dict:
+def write_plain(spark: SparkSession, data: DataFrame, path: str, target_file_mb: float) -> dict:
     return {"write_seconds": timed(lambda: data.write.format("delta").save(path))}
 
 
-def write_partitioned(spark: SparkSession, data: DataFrame, path: str, target_file_mb: int) -> dict:
+def write_partitioned(spark: SparkSession, data: DataFrame, path: str, target_file_mb: float) -> dict:
     by_day = data.repartition(CREATED_DATE).write.format("delta").partitionBy(CREATED_DATE)
     return {"write_seconds": timed(lambda: by_day.save(path))}
 
 
-def write_zordered(spark: SparkSession, data: DataFrame, path: str, target_file_mb: int) -> dict:
+def write_zordered(spark: SparkSession, data: DataFrame, path: str, target_file_mb: float) -> dict:
     write = timed(lambda: data.write.format("delta").partitionBy(CREATED_DATE).save(path))
     optimize = timed(lambda: zorder(spark, path, target_file_mb))
     return {
@@ -212,7 +213,7 @@ def write_zordered(spark: SparkSession, data: DataFrame, path: str, target_file_
     }
 
 
-def write_liquid(spark: SparkSession, data: DataFrame, path: str, target_file_mb: int) -> dict:
+def write_liquid(spark: SparkSession, data: DataFrame, path: str, target_file_mb: float) -> dict:
     columns = ", ".join(f"`{field.name}` {field.dataType.simpleString()}" for field in data.schema.fields)
     spark.sql(f"CREATE TABLE delta.`{path}` ({columns}) USING delta CLUSTER BY ({TENANT_ID}, {CREATED_DATE})")
 
@@ -236,7 +237,7 @@ def queried_tenants(tenants: int = TENANTS) -> dict[str, str]:
     return {"large": tenant_name(0), "small": tenant_name(tenants - 1)}
 
 
-def measure_layout(spark: SparkSession, name: str, data: DataFrame, out: Path, target_file_mb: int) -> dict:
+def measure_layout(spark: SparkSession, name: str, data: DataFrame, out: Path, target_file_mb: float) -> dict:
     path = str(out / name)
     layout = LAYOUTS[name](spark, data, path, target_file_mb)
     layout.update(table_files(spark, path))
@@ -245,7 +246,7 @@ def measure_layout(spark: SparkSession, name: str, data: DataFrame, out: Path, t
     return layout
 
 
-def file_size_sweep(spark: SparkSession, data: DataFrame, out: Path, sizes: list[int]) -> list[dict]:
+def file_size_sweep(spark: SparkSession, data: DataFrame, out: Path, sizes: list[float]) -> list[dict]:
     """The queried week alone, Z-ordered at each file size: files per day, files read, latency."""
     path = str(out / "sweep")
     week = data.where(F.col(CREATED_DATE) >= F.lit(LAST_DAY - timedelta(days=QUERY_DAYS - 1)))
@@ -271,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=20_000_000)
     parser.add_argument("--config", default="conf/local.yaml", help="the job config whose target_file_mb is used")
-    parser.add_argument("--target-mb", type=int, help="OPTIMIZE file size for (3) and (4) (default: the config's)")
+    parser.add_argument("--target-mb", type=float, help="OPTIMIZE file size for (3) and (4) (default: the config's)")
     parser.add_argument("--layouts", default=",".join(LAYOUTS), help="which layouts (default: all four)")
     parser.add_argument("--sweep-mb", default="1,2,4,1024", help="file sizes to try on the queried week ('' skips)")
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "data" / "generated" / "bench-query")
@@ -283,14 +284,14 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(args.out, ignore_errors=True)
     spark = local_session("bench-query", extra={"spark.ui.enabled": "false", "spark.driver.memory": "2g"})
     data = synthetic_segments(spark, args.rows, partitions=max(2, args.rows // 1_000_000))
-    logger.info("%d rows in each layout under %s (target file size %d MB)", args.rows, args.out, target_mb)
+    logger.info("%d rows in each layout under %s (target file size %g MB)", args.rows, args.out, target_mb)
     report = {"rows": args.rows, "tenants": TENANTS, "days": DAYS, "target_file_mb": target_mb}
     report["queried_tenants"], report["layouts"] = queried_tenants(), {}
     names = args.layouts.split(",")
     for name in [name for name in names if name != "4_liquid"]:
         report["layouts"][name] = measure_layout(spark, name, data, args.out, target_mb)
         save(summarize(report), args.report)  # a long run leaves what it measured so far
-    sizes = [int(size) for size in args.sweep_mb.split(",") if size]
+    sizes = [float(size) for size in args.sweep_mb.split(",") if size]
     report["file_size_sweep"] = file_size_sweep(spark, data, args.out, sizes) if sizes else []
     if "4_liquid" in names:
         report["layouts"]["4_liquid"] = measure_layout(spark, "4_liquid", data, args.out, target_mb)

@@ -72,7 +72,7 @@ def upsert(spark: SparkSession, rows: DataFrame, warehouse: str, spec: TableSpec
 
 
 def optimize_partitions(
-    spark: SparkSession, warehouse: str, spec: TableSpec, dates: list[str], *, target_file_mb: int
+    spark: SparkSession, warehouse: str, spec: TableSpec, dates: list[str], *, target_file_mb: float
 ) -> list[str]:
     """Compact and Z-order by tenant the given date partitions, skipping those already in that layout.
 
@@ -97,13 +97,13 @@ def optimize_partitions(
 
 
 @contextmanager
-def optimize_file_size(spark: SparkSession, target_file_mb: int) -> Iterator[None]:
+def optimize_file_size(spark: SparkSession, target_file_mb: float) -> Iterator[None]:
     """Set OPTIMIZE's output file size for the duration of a call.
 
     Delta OSS reads it from the session only: it rejects a `delta.targetFileSize` table property.
     """
     previous = spark.conf.get(OPTIMIZE_MAX_FILE_SIZE, None)
-    spark.conf.set(OPTIMIZE_MAX_FILE_SIZE, str(target_file_mb * 1024 * 1024))
+    spark.conf.set(OPTIMIZE_MAX_FILE_SIZE, str(int(target_file_mb * 1024 * 1024)))
     try:
         yield
     finally:
