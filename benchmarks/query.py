@@ -56,8 +56,13 @@ VOCABULARY = (
 )
 
 
-def tenant_name(rank: int) -> str:
-    return f"tenant-{rank:04d}"
+# Names are spread over the ranks so that neither the largest tenant nor the smallest sorts
+# first or last: a min/max statistic would otherwise skip files for them whatever the layout.
+NAME_STRIDE = 293  # coprime with TENANTS
+
+
+def tenant_name(rank: int, tenants: int = TENANTS) -> str:
+    return f"tenant-{(rank * NAME_STRIDE + tenants // 2) % tenants:04d}"
 
 
 def tenant_share(rank: int, tenants: int = TENANTS) -> float:
@@ -92,7 +97,7 @@ def synthetic_segments(
     picks = [(F.floor(_uniform(row, 10 + n) * len(vocabulary)) + 1).cast("int") for n in range(9)]
     text = F.concat_ws(" ", *[F.element_at(words, pick) for pick in picks])
     frame = spark.range(0, rows, numPartitions=partitions).select(
-        F.format_string("tenant-%04d", tenant).alias(TENANT_ID),
+        F.format_string("tenant-%04d", F.pmod(tenant * NAME_STRIDE + tenants // 2, F.lit(tenants))).alias(TENANT_ID),
         started.alias(CREATED_AT),
         F.to_date(started).alias(CREATED_DATE),
         F.format_string("call-%010d", call).alias(TRANSCRIPT_ID),
@@ -234,7 +239,7 @@ LAYOUTS = {
 
 
 def queried_tenants(tenants: int = TENANTS) -> dict[str, str]:
-    return {"large": tenant_name(0), "small": tenant_name(tenants - 1)}
+    return {"large": tenant_name(0, tenants), "small": tenant_name(tenants - 1, tenants)}
 
 
 def measure_layout(spark: SparkSession, name: str, data: DataFrame, out: Path, target_file_mb: float) -> dict:
