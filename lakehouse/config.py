@@ -36,6 +36,10 @@ class OutputConfig:
     warehouse: str = "warehouse"
     optimize: bool = True
     database: str = "default"
+    # OPTIMIZE's target file size (Delta's default is 1 GB: one file per day, nothing to skip).
+    target_file_mb: float = 1.0
+    # VACUUM keeps files removed less than this long ago; Delta refuses less than 7 days.
+    vacuum_retention_hours: int = 168
 
 
 @dataclass(frozen=True)
@@ -220,9 +224,9 @@ def _coerce(hint: Any, value: Any, where: str) -> Any:
             raise ConfigError(f"{where} must map names to lists of strings")
         return {str(k): list(v) for k, v in value.items()}
     if hint is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
+        value = float(value)
     if not isinstance(value, hint) or (hint is int and isinstance(value, bool)):
         raise ConfigError(f"{where} must be {hint.__name__}, got {value!r}")
-    if hint is int and value <= 0:
+    if hint in (int, float) and value <= 0:
         raise ConfigError(f"{where} must be positive, got {value}")
     return value

@@ -251,7 +251,7 @@ def write_scored(
         with stage(report, "optimize"):
             dates = [str(row[0]) for row in written.select(CREATED_DATE).distinct().collect()]
             for spec in (SEGMENTS_TABLE, TRANSCRIPTS):
-                optimize_partitions(spark, warehouse, spec, dates)
+                optimize_partitions(spark, warehouse, spec, dates, target_file_mb=config.output.target_file_mb)
 
 
 def check_counts(report: RunReport) -> None:

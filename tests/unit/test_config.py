@@ -38,6 +38,8 @@ def test_empty_file_gives_the_defaults(tmp_path):
         ("model:\n  batchsize: 3\n", "unknown config key 'model.batchsize'"),
         ("model:\n  batch_size: many\n", "model.batch_size must be int, got 'many'"),
         ("model:\n  batch_size: 0\n", "model.batch_size must be positive"),
+        ("output:\n  target_file_mb: 0\n", "output.target_file_mb must be positive"),
+        ("output:\n  target_file_mb: -0.5\n", "output.target_file_mb must be positive"),
         ("model:\n  quantize: 1\n", "model.quantize must be bool"),
         ("input: [1, 2]\n", "input must be a mapping"),
         ("speaker_roles:\n  agent: agent\n", "speaker_roles must map names to lists of strings"),
