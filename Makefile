@@ -14,6 +14,11 @@ WAREHOUSE ?= warehouse
 MASTER    ?= local[*]
 CONF      ?= conf/local.yaml
 MODEL     ?=
+# `make maintain` settings: the dates to re-optimize (inclusive).
+FROM      ?=
+TO        ?=
+# `make bench-query` size.
+ROWS      ?= 20000000
 # `make data` settings.
 SIZE_MB   ?= 50
 FORMAT    ?= jsonl
@@ -43,7 +48,7 @@ ON_CLUSTER     = $(findstring spark://,$(MASTER))
 MODEL_SOURCE  ?= $(MODEL_DIR)
 Q ?= SHOW TABLES
 
-.PHONY: help setup run cluster-up cluster-down sql test test-fast lint data sample train-model calibrate model eval bench-ingest bench-score clean
+.PHONY: help setup run cluster-up cluster-down sql maintain test test-fast lint data sample train-model calibrate model eval bench-ingest bench-score bench-mask bench-query clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -96,6 +101,8 @@ sql: setup ## run SQL on the tables by name: Q="SELECT ..." WAREHOUSE=...
 	@mkdir -p $(CATALOG_HOME)
 	@$(SPARK_ENV) $(VENV)/bin/spark-sql --master 'local[2]' $(SPARK_CONF) --conf spark.ui.enabled=false --hiveconf hive.cli.print.header=true \
 		-e "$(Q)" 2>$(CATALOG_HOME)/spark-sql.log || { tail -20 $(CATALOG_HOME)/spark-sql.log; exit 1; }
+maintain: setup $(CODE_ZIP) ## re-optimize dates FROM=YYYY-MM-DD TO=YYYY-MM-DD of WAREHOUSE=..., then VACUUM (CONF=...)
+	@$(SPARK_SUBMIT) --py-files $(CODE_ZIP) jobs/maintain_tables.py --config $(CONF) --warehouse "$(WAREHOUSE)" --from "$(FROM)" --to "$(TO)"
 
 test: setup ## run every test (real Spark, real Delta, real model)
 	HF_HUB_OFFLINE=1 $(VENV)/bin/pytest
@@ -124,8 +131,14 @@ eval: $(MODEL_DIR)/build-stamp.json ## evaluate a model: MODEL=<folder> DATA=<fi
 bench-score: setup ## score 20,000 real utterances: textbook UDF vs the job's UDF vs plain Python
 	HF_HUB_OFFLINE=1 $(PY) -m benchmarks.score
 
+bench-mask: setup ## PII masking cost per utterance on 20,000 real utterances
+	$(PY) -m benchmarks.masking
+
 bench-ingest: setup ## reading a 500 MB JSON array: Spark's multiLine reader vs the job's (FILE=... for yours)
 	HF_HUB_OFFLINE=1 $(PY) -m benchmarks.ingest $(if $(FILE),--file $(FILE))
+
+bench-query: setup ## "tenant X, last 7 days" on ROWS=... synthetic segments in four table layouts
+	$(PY) -m benchmarks.query --rows $(ROWS) $(if $(TARGET_MB),--target-mb $(TARGET_MB))
 
 clean: ## remove outputs (keeps the venv, jars and model)
 	rm -rf warehouse spark-warehouse metastore_db derby.log .pytest_cache dist

@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from udfs.pii import MaskSettings
 from udfs.settings import ScorerSettings
 
 
@@ -35,6 +36,10 @@ class OutputConfig:
     warehouse: str = "warehouse"
     optimize: bool = True
     database: str = "default"
+    # OPTIMIZE's target file size (Delta's default is 1 GB: one file per day, nothing to skip).
+    target_file_mb: float = 1.0
+    # VACUUM keeps files removed less than this long ago; Delta refuses less than 7 days.
+    vacuum_retention_hours: int = 168
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,58 @@ class SparkConfig:
     arrow_batch_rows: int = 2048
 
 
+@dataclass(frozen=True)
+class PiiConfig:
+    # Regions whose national phone numbers (no +country code) are recognised.
+    phone_regions: list[str] = field(default_factory=lambda: ["US", "GB"])
+    # Extra entity kinds: NAME -> regular expressions; matches become [NAME].
+    extra_patterns: dict[str, list[str]] = field(default_factory=dict)
+    # Off: the original utterances are never stored. On: they also go to `segments_unmasked`.
+    keep_unmasked: bool = False
+
+    def mask_settings(self) -> MaskSettings:
+        extra = tuple((name, pattern) for name, patterns in self.extra_patterns.items() for pattern in patterns)
+        return MaskSettings(phone_regions=tuple(self.phone_regions), extra_patterns=extra)
+
+
+@dataclass(frozen=True)
+class SentimentRule:
+    """Flags a call when a role's mean score in one quarter is below (or above) a bound."""
+
+    role: str
+    quarter: int
+    below: float | None = None
+    above: float | None = None
+
+    def check(self, where: str) -> None:
+        if self.role not in ("agent", "customer", "other"):
+            raise ConfigError(f"{where}.role must be agent, customer or other, got {self.role!r}")
+        if not 1 <= self.quarter <= 4:
+            raise ConfigError(f"{where}.quarter must be 1 to 4, got {self.quarter}")
+        if (self.below is None) == (self.above is None):
+            raise ConfigError(f"{where} needs exactly one of 'below' and 'above'")
+
+
+def _default_phrase_rules() -> dict[str, list[str]]:
+    return {
+        "escalation_request": ["speak to a manager", "speak to your manager", "talk to a supervisor"],
+        "cancellation_intent": ["cancel my account", "cancel my subscription", "close my account"],
+    }
+
+
+def _default_sentiment_rules() -> dict[str, SentimentRule]:
+    return {"customer_negative_at_end": SentimentRule(role="customer", quarter=4, below=-0.25)}
+
+
+@dataclass(frozen=True)
+class AnalyticsConfig:
+    # Silences between utterances this long or longer count as non-talk time.
+    gap_seconds: float = 3.0
+    # Rule name -> phrases, matched case-insensitively as whole words on the masked text.
+    phrase_rules: dict[str, list[str]] = field(default_factory=_default_phrase_rules)
+    sentiment_rules: dict[str, SentimentRule] = field(default_factory=_default_sentiment_rules)
+
+
 def _default_roles() -> dict[str, list[str]]:
     return {
         "agent": ["agent", "system", "assistant", "bot", "representative"],
@@ -72,6 +129,15 @@ class JobConfig:
     spark: SparkConfig = field(default_factory=SparkConfig)
     # Speaker labels (any case) per role; labels not listed get the role "other".
     speaker_roles: dict[str, list[str]] = field(default_factory=_default_roles)
+    pii: PiiConfig = field(default_factory=PiiConfig)
+    analytics: AnalyticsConfig = field(default_factory=AnalyticsConfig)
+
+    def check(self, where: str) -> None:
+        unknown = sorted(set(self.speaker_roles) - {"agent", "customer"})
+        if unknown:
+            raise ConfigError(
+                f"speaker_roles maps labels to agent or customer (the rest are other), not {unknown[0]!r}"
+            )
 
 
 def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> JobConfig:
@@ -126,7 +192,11 @@ def _build(cls: type, raw: Any, where: str) -> Any:
     if unknown:
         raise ConfigError(f"unknown config key '{where}{unknown[0]}' (known: {', '.join(sorted(known))})")
     values = {name: _coerce(hints[name], value, f"{where}{name}") for name, value in raw.items()}
-    return cls(**values)
+    built = cls(**values)
+    check = getattr(built, "check", None)
+    if check is not None:
+        check(where.rstrip("."))
+    return built
 
 
 def _coerce(hint: Any, value: Any, where: str) -> Any:
@@ -138,6 +208,15 @@ def _coerce(hint: Any, value: Any, where: str) -> Any:
             return None
         (hint,) = [arg for arg in typing.get_args(hint) if arg is not type(None)]
         return _coerce(hint, value, where)
+    if origin is list:
+        if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+            raise ConfigError(f"{where} must be a list of strings")
+        return [str(x) for x in value]
+    if origin is dict and dataclasses.is_dataclass(typing.get_args(hint)[1]):
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where} must map names to settings")
+        item = typing.get_args(hint)[1]
+        return {str(k): _build(item, v, f"{where}.{k}.") for k, v in value.items()}
     if origin is dict:
         if not isinstance(value, dict) or not all(
             isinstance(v, list) and all(isinstance(x, str) for x in v) for v in value.values()
@@ -145,9 +224,9 @@ def _coerce(hint: Any, value: Any, where: str) -> Any:
             raise ConfigError(f"{where} must map names to lists of strings")
         return {str(k): list(v) for k, v in value.items()}
     if hint is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
+        value = float(value)
     if not isinstance(value, hint) or (hint is int and isinstance(value, bool)):
         raise ConfigError(f"{where} must be {hint.__name__}, got {value!r}")
-    if hint is int and value <= 0:
+    if hint in (int, float) and value <= 0:
         raise ConfigError(f"{where} must be positive, got {value}")
     return value

@@ -1,7 +1,7 @@
 """The job: read transcripts, quarantine bad records, score utterances, write Delta tables.
 
 records -> superseded versions marked -> quarantine table
-        -> accepted -> segments -> speaker roles -> sentiment -> segments table
+        -> accepted -> segments -> speaker roles -> PII masked -> sentiment -> segments table
                     -> + segment summaries                  -> transcripts table
 """
 
@@ -21,15 +21,18 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from lakehouse.analytics import with_call_analytics
 from lakehouse.catalog import register_tables
 from lakehouse.config import JobConfig
 from lakehouse.ledger import arrivals, pending_files, record_ingested, records_by_file
 from lakehouse.lock import warehouse_lock
+from lakehouse.privacy import masked_entity_totals, select_unmasked, with_masked_columns, with_masked_text
 from lakehouse.reading.planning import InputFile, list_input_files
 from lakehouse.reading.source import FORMAT_NAME, TranscriptDataSource, encode_paths
 from lakehouse.schema import CREATED_DATE, REJECT_REASON, RUN_ID, SEGMENTS, TRANSCRIPT_ID
 from lakehouse.tables import (
     QUARANTINE,
+    SEGMENTS_UNMASKED,
     TRANSCRIPTS,
     delete_stale_segments,
     optimize_partitions,
@@ -44,6 +47,7 @@ from lakehouse.transforms import (
     explode_segments,
     filter_accepted,
     mark_superseded,
+    other_speaker_labels,
     quarantine_rows,
     select_segment_columns,
     summarize_segments,
@@ -75,6 +79,9 @@ class RunReport:
     input_segments: int = 0
     segments_written: int = 0
     segments_without_text: int = 0
+    segments_with_other_role: int = 0
+    other_speaker_labels: dict[str, int] = field(default_factory=dict)
+    pii_masked: dict[str, int] = field(default_factory=dict)
     transcripts_written: int = 0
     model_name: str = ""
     model_revision: str = ""
@@ -170,7 +177,10 @@ def _run_locked(spark: SparkSession, config: JobConfig, report: RunReport, files
 
     with stage(report, "quarantine"):
         # Written even when empty, so the table every report names always exists.
-        upsert(spark, records.transform(quarantine_rows(run_id)), warehouse, QUARANTINE)
+        quarantined = records.transform(quarantine_rows(run_id)).transform(
+            with_masked_columns(config.pii.mask_settings(), "detail", "raw_record")
+        )
+        upsert(spark, quarantined, warehouse, QUARANTINE)
 
     accepted = records.transform(filter_accepted)
     if report.accepted_transcripts:
@@ -190,12 +200,17 @@ def write_scored(
     spark: SparkSession, accepted: DataFrame, config: JobConfig, identity: ModelIdentity, report: RunReport
 ) -> None:
     warehouse, run_id = report.warehouse, report.run_id
+    masking = config.pii.mask_settings()
+    if config.pii.keep_unmasked:
+        upsert(spark, accepted.transform(explode_segments).transform(select_unmasked), warehouse, SEGMENTS_UNMASKED)
     with stage(report, "score_segments"):
         segments = (
             accepted.transform(explode_segments)
             .transform(with_speaker_role(config.speaker_roles))
             # Scoring dominates the run: spread it evenly over every core.
             .repartition(spark.sparkContext.defaultParallelism * 2)
+            # Personal data never reaches the model or the table.
+            .transform(with_masked_text(masking))
             .transform(with_sentiment(config.model.path, config.model.scorer_settings(), identity))
             .transform(select_segment_columns(run_id))
         )
@@ -213,9 +228,20 @@ def write_scored(
         report.segments_per_second,
         report.segments_without_text,
     )
+    report.segments_with_other_role, report.other_speaker_labels = other_speaker_labels(written)
+    report.pii_masked = masked_entity_totals(written)
+    logger.info(
+        "%d segments had a speaker label mapped to no role (now 'other'): %s; masked entities: %s",
+        report.segments_with_other_role,
+        report.other_speaker_labels,
+        report.pii_masked,
+    )
 
     with stage(report, "transcripts"):
-        transcripts = accepted.transform(build_transcripts(run_id, summarize_segments(written)))
+        summaries = summarize_segments(written).transform(with_call_analytics(written, config.analytics))
+        transcripts = accepted.transform(with_masked_columns(masking, "extra_json")).transform(
+            build_transcripts(run_id, summaries)
+        )
         upsert(spark, transcripts, warehouse, TRANSCRIPTS)
         report.transcripts_written = (
             spark.read.format("delta").load(table_path(warehouse, TRANSCRIPTS)).where(F.col(RUN_ID) == run_id).count()
@@ -225,7 +251,7 @@ def write_scored(
         with stage(report, "optimize"):
             dates = [str(row[0]) for row in written.select(CREATED_DATE).distinct().collect()]
             for spec in (SEGMENTS_TABLE, TRANSCRIPTS):
-                optimize_partitions(spark, warehouse, spec, dates)
+                optimize_partitions(spark, warehouse, spec, dates, target_file_mb=config.output.target_file_mb)
 
 
 def check_counts(report: RunReport) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
+from lakehouse.analytics import ANALYTICS_COLUMNS
 from lakehouse.reasons import Reason
 from lakehouse.schema import (
     CREATED_AT,
@@ -95,6 +96,24 @@ def with_speaker_role(roles: dict[str, list[str]]) -> Transformation:
     return step
 
 
+def other_speaker_labels(segments: DataFrame, *, limit: int = 20) -> tuple[int, dict[str, int]]:
+    """Segments whose label mapped to no configured role, and the most frequent such labels.
+
+    Labels are free text from the source, so they are masked and cut short before they are
+    logged or reported.
+    """
+    rows = segments.where(F.col("speaker_role") == "other").groupBy("speaker").count().collect()
+    ranked = sorted(rows, key=lambda row: (-row["count"], row.speaker or ""))
+    labels = {_safe_label(row.speaker): row["count"] for row in ranked[:limit]}
+    return sum(row["count"] for row in rows), labels
+
+
+def _safe_label(label: str | None) -> str:
+    from udfs.pii import mask_text
+
+    return "<none>" if label is None else (mask_text(label)[0] or "")[:40]
+
+
 def has_text(text: Column) -> Column:
     # Not F.trim: it strips only the space character, so a tab or a no-break space got scored.
     return text.isNotNull() & ~text.rlike(r"(?U)^\s*$")
@@ -143,6 +162,8 @@ SEGMENT_COLUMNS = (
     "end_seconds",
     *SCORE_FIELDS,
     "score_skipped_reason",
+    "word_count",
+    "pii_counts",
     "channel",
     "language",
     "model_name",
@@ -272,6 +293,7 @@ TRANSCRIPT_COLUMNS = (
     "negative_segment_count",
     "positive_segment_count",
     "min_segment_score",
+    *ANALYTICS_COLUMNS,
     "channel",
     "language",
     "model_name",

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from lakehouse.config import ConfigError, JobConfig, load_config
@@ -36,6 +38,8 @@ def test_empty_file_gives_the_defaults(tmp_path):
         ("model:\n  batchsize: 3\n", "unknown config key 'model.batchsize'"),
         ("model:\n  batch_size: many\n", "model.batch_size must be int, got 'many'"),
         ("model:\n  batch_size: 0\n", "model.batch_size must be positive"),
+        ("output:\n  target_file_mb: 0\n", "output.target_file_mb must be positive"),
+        ("output:\n  target_file_mb: -0.5\n", "output.target_file_mb must be positive"),
         ("model:\n  quantize: 1\n", "model.quantize must be bool"),
         ("input: [1, 2]\n", "input must be a mapping"),
         ("speaker_roles:\n  agent: agent\n", "speaker_roles must map names to lists of strings"),
@@ -63,3 +67,34 @@ def test_speaker_roles_are_replaced_not_merged(tmp_path):
         f"extends: {__import__('os').path.abspath('conf/base.yaml')}\nspeaker_roles:\n  agent: [rep]\n",
     )
     assert load_config(path).speaker_roles == {"agent": ["rep"]}
+
+
+def test_pii_and_analytics_settings_load_with_rules(tmp_path):
+    config = load_config(PROJECT_CONF)
+    assert config.pii.mask_settings().phone_regions == ("US", "GB")
+    assert config.pii.keep_unmasked is False
+    rule = config.analytics.sentiment_rules["customer_negative_at_end"]
+    assert (rule.role, rule.quarter, rule.below, rule.above) == ("customer", 4, -0.25, None)
+    assert "cancel my account" in config.analytics.phrase_rules["cancellation_intent"]
+    text = f"extends: {Path(PROJECT_CONF).resolve()}\npii:\n  extra_patterns:\n    ref: ['BK-[0-9]+']\n"
+    assert load_config(write(tmp_path, "x.yaml", text)).pii.mask_settings().extra_patterns == (("ref", "BK-[0-9]+"),)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("analytics:\n  sentiment_rules:\n    r: {role: boss, quarter: 1, below: 0}\n", "role must be"),
+        ("analytics:\n  sentiment_rules:\n    r: {role: agent, quarter: 5, below: 0}\n", "quarter must be"),
+        ("analytics:\n  sentiment_rules:\n    r: {role: agent, quarter: 1}\n", "exactly one"),
+        ("analytics:\n  sentiment_rules:\n    r: {role: agent, quarter: 1, below: 0, colour: red}\n", "unknown"),
+        ("pii:\n  phone_regions: US\n", "list of strings"),
+    ],
+)
+def test_bad_rules_are_config_errors(tmp_path, text, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config(write(tmp_path, "c.yaml", text))
+
+
+def test_speaker_roles_name_only_agent_and_customer(tmp_path):
+    with pytest.raises(ConfigError, match="not 'supervisor'"):
+        load_config(write(tmp_path, "c.yaml", "speaker_roles:\n  supervisor: [boss]\n"))

@@ -25,5 +25,5 @@ def test_unknown_key_in_yaml_is_reported(tmp_path, capsys):
     config.write_text("extends: " + str((__import__("pathlib").Path("conf/base.yaml")).resolve()) + "\nmodle: {}\n")
     assert main(["--config", str(config)]) == EXIT_CONFIG
     assert capsys.readouterr().err.strip() == (
-        "error: unknown config key 'modle' (known: input, model, output, spark, speaker_roles)"
+        "error: unknown config key 'modle' (known: analytics, input, model, output, pii, spark, speaker_roles)"
     )
