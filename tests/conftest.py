@@ -107,3 +107,15 @@ def shared_run(spark, shared_transcripts, tiny_model, tmp_path_factory):
     warehouse = tmp_path_factory.mktemp("warehouse")
     report = run(spark, config_for(shared_transcripts, warehouse, tiny_model))
     return report, warehouse
+
+
+def execute_notebook(path: Path):
+    """Run a notebook top to bottom in a fresh kernel, from its own folder; return it with outputs."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(path, as_version=4)
+    NotebookClient(
+        notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    ).execute()
+    return notebook

@@ -2,11 +2,8 @@
 
 import json
 
-import nbformat
-from nbclient import NotebookClient
-
 from lakehouse.pipeline import run
-from tests.conftest import PROJECT_ROOT, config_for
+from tests.conftest import PROJECT_ROOT, config_for, execute_notebook
 
 NOTEBOOK = PROJECT_ROOT / "notebooks" / "call_analytics.ipynb"
 
@@ -56,10 +53,7 @@ def test_notebook_runs_against_tables_built_from_hand_made_calls(spark, tiny_mod
     )
 
     monkeypatch.setenv("WAREHOUSE", str(warehouse))
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
-    NotebookClient(
-        notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}
-    ).execute()
+    notebook = execute_notebook(NOTEBOOK)
     outputs = {
         cell.source.split(" = ")[0]: "".join(out.get("text", "") for out in cell.get("outputs", []))
         for cell in notebook.cells

@@ -2,10 +2,7 @@
 
 import os
 
-import nbformat
-from nbclient import NotebookClient
-
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, execute_notebook
 
 NOTEBOOK = PROJECT_ROOT / "notebooks" / "sentiment_sql.ipynb"
 
@@ -14,10 +11,7 @@ def test_notebook_runs_against_the_shared_data_tables(shared_run, monkeypatch, t
     _, warehouse = shared_run
     monkeypatch.setenv("WAREHOUSE", str(warehouse))
     monkeypatch.setenv("FIGURES_DIR", str(tmp_path))
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
-    NotebookClient(
-        notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}
-    ).execute()
+    notebook = execute_notebook(NOTEBOOK)
 
     outputs = {
         index: "".join(out.get("text", "") for out in cell.get("outputs", []))
