@@ -41,6 +41,10 @@ class OutputConfig:
     # VACUUM keeps files removed less than this long ago; Delta refuses less than 7 days.
     vacuum_retention_hours: int = 168
 
+    def check(self, where: str) -> None:
+        if self.target_file_mb <= 0:
+            raise ConfigError(f"{where}.target_file_mb must be positive, got {self.target_file_mb}")
+
 
 @dataclass(frozen=True)
 class ModelConfig:
@@ -227,6 +231,7 @@ def _coerce(hint: Any, value: Any, where: str) -> Any:
         value = float(value)
     if not isinstance(value, hint) or (hint is int and isinstance(value, bool)):
         raise ConfigError(f"{where} must be {hint.__name__}, got {value!r}")
-    if hint in (int, float) and value <= 0:
+    # Counts and sizes are positive; a float may be a score bound, so floats check themselves.
+    if hint is int and value <= 0:
         raise ConfigError(f"{where} must be positive, got {value}")
     return value

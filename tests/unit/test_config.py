@@ -98,3 +98,11 @@ def test_bad_rules_are_config_errors(tmp_path, text, message):
 def test_speaker_roles_name_only_agent_and_customer(tmp_path):
     with pytest.raises(ConfigError, match="not 'supervisor'"):
         load_config(write(tmp_path, "c.yaml", "speaker_roles:\n  supervisor: [boss]\n"))
+
+
+def test_the_shipped_configs_load():
+    # A float setting that may be negative (a score bound) must not trip a positivity rule
+    # meant for sizes: the merged defaults once refused conf/local.yaml this way.
+    for name in ("base", "local", "test", "quantized"):
+        config = load_config(f"conf/{name}.yaml")
+        assert config.analytics.sentiment_rules["customer_negative_at_end"].below == -0.25
