@@ -14,6 +14,7 @@ WAREHOUSE ?= warehouse
 MASTER    ?= local[*]
 CONF      ?= conf/local.yaml
 MODEL     ?=
+REPROCESS ?=
 # `make maintain` settings: the dates to re-optimize (inclusive).
 FROM      ?=
 TO        ?=
@@ -77,13 +78,13 @@ $(MODEL_DIR)/build-stamp.json: $(ADAPTER_DIR)/adapter.safetensors $(ADAPTER_DIR)
 
 model: $(MODEL_DIR)/build-stamp.json ## assemble the default model checkpoint
 
-run: setup $(CODE_ZIP) ## run the job with spark-submit: INPUT=... WAREHOUSE=... MASTER=... CONF=... MODEL=...
+run: setup $(CODE_ZIP) ## run the job with spark-submit: INPUT=... WAREHOUSE=... MASTER=... CONF=... MODEL=... REPROCESS=1
 	@$(if $(ON_CLUSTER),$(MAKE) --no-print-directory $(MODEL_ARCHIVE) MODEL_SOURCE=$(SHIPPED_MODEL))
 	@echo "spark-submit --master '$(MASTER)' --py-files $(CODE_ZIP) jobs/score_transcripts.py --config $(CONF) --input $(INPUT) --warehouse $(WAREHOUSE)"
 	@$(SPARK_SUBMIT) --py-files $(CODE_ZIP) \
 		$(if $(ON_CLUSTER),--archives "$(MODEL_ARCHIVE)#$(notdir $(SHIPPED_MODEL))") \
 		jobs/score_transcripts.py --config $(CONF) --input "$(INPUT)" --warehouse "$(WAREHOUSE)" \
-		$(if $(MODEL),--model "$(MODEL)")
+		$(if $(MODEL),--model "$(MODEL)") $(if $(REPROCESS),--reprocess)
 
 $(CODE_ZIP): $(shell find lakehouse udfs -name '*.py' 2>/dev/null) | $(VENV)/.installed
 	$(PY) -m lakehouse.cluster pack --out $@

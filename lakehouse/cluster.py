@@ -77,6 +77,14 @@ def _start(name: str, args: list[str], spec: ClusterSpec) -> int:
     return process.pid
 
 
+def _require_free(port: int) -> None:
+    """Refuse to start beside someone else's master: Spark would move to the next port and
+    our worker would join whatever answers on this one."""
+    with socket.socket() as probe:
+        if probe.connect_ex((HOST, port)) == 0:
+            raise RuntimeError(f"{HOST}:{port} is already in use by another process; stop it or choose another port")
+
+
 def _wait_for_port(port: int, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -122,6 +130,7 @@ def up(spec: ClusterSpec, timeout: float = 90.0) -> str:
     """Start the master and a worker (unless already running); return the master URL."""
     spec.state_dir.mkdir(parents=True, exist_ok=True)
     if running_pid(spec, "master") is None:
+        _require_free(spec.master_port)
         master = ["org.apache.spark.deploy.master.Master", "--host", HOST, "--port", str(spec.master_port)]
         pid = _start("master", [*master, "--webui-port", str(spec.master_ui_port)], spec)
         logger.info("master started (pid %d)", pid)

@@ -29,11 +29,12 @@ from lakehouse.lock import warehouse_lock
 from lakehouse.privacy import masked_entity_totals, select_unmasked, with_masked_columns, with_masked_text
 from lakehouse.reading.planning import InputFile, list_input_files
 from lakehouse.reading.source import FORMAT_NAME, TranscriptDataSource, encode_paths
-from lakehouse.schema import CREATED_DATE, REJECT_REASON, RUN_ID, SEGMENTS, TRANSCRIPT_ID
+from lakehouse.schema import CREATED_DATE, REJECT_REASON, RUN_ID, SEGMENTS, SOURCE_FILE, TRANSCRIPT_ID
 from lakehouse.tables import (
     QUARANTINE,
     SEGMENTS_UNMASKED,
     TRANSCRIPTS,
+    delete_quarantine_of_earlier_versions,
     delete_stale_segments,
     optimize_partitions,
     table_path,
@@ -180,7 +181,9 @@ def _run_locked(spark: SparkSession, config: JobConfig, report: RunReport, files
         quarantined = records.transform(quarantine_rows(run_id)).transform(
             with_masked_columns(config.pii.mask_settings(), "detail", "raw_record")
         )
-        upsert(spark, quarantined, warehouse, QUARANTINE)
+        if not upsert(spark, quarantined, warehouse, QUARANTINE):
+            re_read = arrivals(spark, files).select(SOURCE_FILE)
+            delete_quarantine_of_earlier_versions(spark, warehouse, re_read, run_id)
 
     accepted = records.transform(filter_accepted)
     if report.accepted_transcripts:

@@ -180,3 +180,18 @@ def delete_stale_segments(spark: SparkSession, warehouse: str, transcript_ids: D
         .whenMatchedDelete()
         .execute()
     )
+
+
+def delete_quarantine_of_earlier_versions(spark: SparkSession, warehouse: str, files: DataFrame, run_id: str) -> None:
+    """Drop quarantine rows that an earlier version of a file this run re-read left behind.
+
+    A file replaced in the landing folder (a half-written export completed, a corrected
+    re-export) is read whole again, so its old rejects no longer describe any input.
+    """
+    (
+        DeltaTable.forPath(spark, table_path(warehouse, QUARANTINE))
+        .alias("t")
+        .merge(files.alias("s"), f"t.{SOURCE_FILE} = s.{SOURCE_FILE} AND t.run_id <> '{run_id}'")
+        .whenMatchedDelete()
+        .execute()
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import glob
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from lakehouse.reading.boundaries import element_starts_after
@@ -45,7 +45,7 @@ def list_input_files(location: str) -> list[InputFile]:
     elif os.path.isdir(location):
         candidates = [
             os.path.join(folder, name)
-            for folder, subfolders, names in os.walk(location)
+            for folder, names in _visible_walk(location)
             for name in names
             if name.lower().endswith(TRANSCRIPT_SUFFIXES)
         ]
@@ -58,6 +58,14 @@ def list_input_files(location: str) -> list[InputFile]:
         for path in sorted(candidates)
         if os.path.isfile(path) and not _is_hidden(os.path.basename(path))
     ]
+
+
+def _visible_walk(location: str) -> Iterator[tuple[str, list[str]]]:
+    """os.walk that does not descend into hidden or `_` folders (`.staging/`, `_temporary/`),
+    where writers keep files that are not finished yet."""
+    for folder, subfolders, names in os.walk(location):
+        subfolders[:] = [name for name in subfolders if not _is_hidden(name)]
+        yield folder, names
 
 
 def _is_hidden(name: str) -> bool:

@@ -72,3 +72,14 @@ def test_cluster_down_stops_what_cluster_up_started(tmp_path):
     assert all(pids)
     down(spec)
     assert (running_pid(spec, "master"), running_pid(spec, "worker")) == (None, None)
+
+
+def test_cluster_up_refuses_a_master_port_someone_else_holds(tmp_path):
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        taken = squatter.getsockname()[1]
+        spec = ClusterSpec(state_dir=tmp_path, master_port=taken, master_ui_port=free_port())
+        with pytest.raises(RuntimeError, match=f"127.0.0.1:{taken} is already in use"):
+            up(spec)
+    assert running_pid(spec, "master") is None

@@ -163,3 +163,18 @@ def test_a_second_run_on_the_same_warehouse_is_refused_while_one_holds_it(spark,
     with warehouse_lock(str(warehouse), "the-first-run"), pytest.raises(RunInProgress, match="the-first-run"):
         run(spark, config_for(sample_copy, warehouse, tiny_model))
     assert not (warehouse / "segments").exists()
+
+
+def test_a_half_written_file_completed_later_leaves_no_stale_quarantine_row(spark, sample_copy, tiny_model, tmp_path):
+    warehouse, landing = tmp_path / "warehouse", tmp_path / "landing"
+    landing.mkdir()
+    whole = (sample_copy / "calls.jsonl").read_text().splitlines()[0] + "\n"
+    (landing / "export.jsonl").write_text(whole[:300])  # the exporter is still writing
+    first = run(spark, config_for(landing, warehouse, tiny_model))
+    assert first.quarantine_by_reason == {"truncated_record": 1}
+
+    (landing / "export.jsonl").write_text(whole)  # finished: same name, new size and time
+    second = run(spark, config_for(landing, warehouse, tiny_model))
+    assert (second.input_files, second.accepted_transcripts, second.quarantined_records) == (1, 1, 0)
+    assert table(spark, warehouse, "quarantine").count() == 0
+    assert table(spark, warehouse, "transcripts").count() == 1

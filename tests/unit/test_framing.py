@@ -165,3 +165,11 @@ def test_large_array_is_cut_at_element_starts_and_read_without_loss(tmp_path):
     assert len(splits) >= 8 and all(split.shape is Shape.ARRAY for split in splits)
     assert [s.end for s in splits[:-1]] == [s.start for s in splits[1:]]
     assert [v for split in splits for v in values(frame_split(split))] == expected
+
+
+def test_files_in_hidden_or_underscore_folders_are_not_input(tmp_path):
+    for relative in (".staging/partial.json", "_temporary/0/part.json", "day-1/ok.json", "ok.jsonl"):
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text("{}")
+    names = sorted(f.path.removeprefix(str(tmp_path) + "/") for f in list_input_files(str(tmp_path)))
+    assert names == ["day-1/ok.json", "ok.jsonl"]

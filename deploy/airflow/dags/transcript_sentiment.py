@@ -4,7 +4,8 @@ Needs apache-airflow and apache-airflow-providers-apache-spark, and a Spark conn
 (`spark_transcripts`) whose host is the cluster's master, e.g. spark://127.0.0.1:7077.
 The job is incremental and exactly-once, so a retry or a catch-up run is always safe; it
 exits 0 (done), 2 (configuration or input error: fix, do not retry), 3 (counts did not add
-up: look at the run report) or 1 (anything else: retry).
+up: look at the run report), 4 (another run holds the warehouse: retry later) or 1
+(anything else: retry).
 
 Paths come from Airflow Variables so the same file serves every environment.
 """
@@ -27,6 +28,7 @@ SPARK_CONF = {
     "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.catalogImplementation": "hive",
+    "spark.sql.warehouse.dir": f"{WAREHOUSE}/_catalog/managed",
     "spark.hadoop.javax.jdo.option.ConnectionURL": (
         f"jdbc:derby:;databaseName={WAREHOUSE}/_catalog/metastore_db;create=true"
     ),
