@@ -122,6 +122,8 @@ def synthetic_segments(
         (F.size(F.split("text", " ")) + 2).alias("token_count"),
         F.lit(False).alias("truncated"),
         F.lit(None).cast("string").alias("score_skipped_reason"),
+        F.size(F.split("text", " ")).alias("word_count"),
+        F.create_map().cast("map<string,int>").alias("pii_counts"),
         F.lit("voice").alias("channel"),
         F.lit("en").alias("language"),
         F.lit("synthetic").alias("model_name"),

@@ -24,7 +24,9 @@ UNMASKED_COLUMNS = (TENANT_ID, CREATED_DATE, TRANSCRIPT_ID, SEGMENT_INDEX, TEXT)
 
 def word_count(text: Column) -> Column:
     """Whitespace-separated words; 0 for null, empty or blank text."""
-    return F.when(has_text(text), F.size(F.split(F.trim(text), r"\s+"))).otherwise(F.lit(0))
+    # Unicode-aware, like has_text: a leading tab or no-break space is not a word.
+    stripped = F.regexp_replace(text, r"(?U)^\s+|\s+$", "")
+    return F.when(has_text(text), F.size(F.split(stripped, r"(?U)\s+"))).otherwise(F.lit(0))
 
 
 def with_masked_text(settings: MaskSettings) -> Transformation:

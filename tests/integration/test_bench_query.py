@@ -2,7 +2,7 @@
 
 import pytest
 from pyspark.sql import functions as F
-from pyspark.sql.types import StringType
+from pyspark.sql.types import IntegerType, MapType, StringType
 
 from benchmarks.query import (
     LAST_DAY,
@@ -28,6 +28,7 @@ def test_columns_and_types_are_the_jobs_segments_table(spark, segments):
     exploded = spark.createDataFrame([], RECORD_SCHEMA).transform(explode_segments).transform(with_speaker_role({}))
     expected = {field.name: field.dataType for field in [*exploded.schema.fields, *SCORE_STRUCT.fields]}
     expected |= dict.fromkeys(("score_skipped_reason", "model_name", "model_revision", "run_id"), StringType())
+    expected |= {"word_count": IntegerType(), "pii_counts": MapType(StringType(), IntegerType())}  # from masking
 
     assert segments.columns == list(SEGMENT_COLUMNS)
     assert {field.name: field.dataType for field in segments.schema.fields} == expected
