@@ -168,11 +168,10 @@ def _run_locked(spark: SparkSession, config: JobConfig, report: RunReport, files
         write_report(report)
         return report
 
+    landed = arrivals(spark, files)  # when each file arrived: orders re-exports, names re-read files
     with stage(report, "read"):
         records = (
-            read_records(spark, config, files)
-            .transform(mark_superseded(arrivals(spark, files)))
-            .persist(StorageLevel.MEMORY_AND_DISK)
+            read_records(spark, config, files).transform(mark_superseded(landed)).persist(StorageLevel.MEMORY_AND_DISK)
         )
         count_outcomes(records, report)
 
@@ -182,8 +181,7 @@ def _run_locked(spark: SparkSession, config: JobConfig, report: RunReport, files
             with_masked_columns(config.pii.mask_settings(), "detail", "raw_record")
         )
         if not upsert(spark, quarantined, warehouse, QUARANTINE):
-            re_read = arrivals(spark, files).select(SOURCE_FILE)
-            delete_quarantine_of_earlier_versions(spark, warehouse, re_read, run_id)
+            delete_quarantine_of_earlier_versions(spark, warehouse, landed.select(SOURCE_FILE), run_id)
 
     accepted = records.transform(filter_accepted)
     if report.accepted_transcripts:
