@@ -135,8 +135,9 @@ bench-score: setup ## score 20,000 real utterances: textbook UDF vs the job's UD
 bench-mask: setup ## PII masking cost per utterance on 20,000 real utterances
 	$(PY) -m benchmarks.masking
 
-bench-ingest: setup ## reading a 500 MB JSON array: Spark's multiLine reader vs the job's (FILE=... for yours)
-	HF_HUB_OFFLINE=1 $(PY) -m benchmarks.ingest $(if $(FILE),--file $(FILE))
+bench-ingest: setup ## Spark's multiLine reader vs the job's on a 500 MB array (FILE=, ARRAY_MB=, FILES=, NO_BUILTIN=1)
+	HF_HUB_OFFLINE=1 $(PY) -m benchmarks.ingest $(if $(FILE),--file $(FILE)) \
+		$(if $(ARRAY_MB),--size-mb $(ARRAY_MB)) $(if $(FILES),--files $(FILES)) $(if $(NO_BUILTIN),--no-builtin)
 
 bench-query: setup ## "tenant X, last 7 days" on ROWS=... synthetic segments in four table layouts
 	$(PY) -m benchmarks.query --rows $(ROWS) $(if $(TARGET_MB),--target-mb $(TARGET_MB))

@@ -3,7 +3,7 @@
 Both sides go up to the same thing: a counted DataFrame of validated segments (no scoring),
 with a checksum over transcript ids, segment numbers and texts to prove they agree.
     builtin: Spark's JSON reader, multiLine, explicit schema, validation as column checks
-    ours:    the job's transcripts data source (validation happens while reading)
+    ours:    the job's reader, read_transcripts (validation happens while reading)
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, StringType, StructField, StructType
 
-from lakehouse.config import InputConfig, JobConfig
-from lakehouse.pipeline import read_records
+from lakehouse.config import InputConfig
+from lakehouse.reading.planning import list_input_files
+from lakehouse.reading.source import read_transcripts
 from lakehouse.schema import SEGMENT_STRUCT
 from lakehouse.transforms import filter_accepted
 
@@ -47,8 +48,31 @@ def builtin_valid(spark: SparkSession, path: str) -> DataFrame:
 
 
 def ours_valid(spark: SparkSession, path: str) -> DataFrame:
-    config = JobConfig(input=InputConfig(path=path))
-    return read_records(spark, config).transform(filter_accepted)
+    settings = InputConfig(path=path)  # the job's defaults
+    files = list_input_files(path)
+    records = read_transcripts(
+        spark,
+        files,
+        max_split_bytes=settings.max_split_mb * 1024 * 1024,
+        open_cost_bytes=settings.open_cost_kb * 1024,
+    )
+    return records.transform(filter_accepted)
+
+
+def segment_summary(valid: DataFrame) -> dict:
+    """Records, segments and an order-free checksum over ids, segment numbers and texts."""
+    segments = valid.select("transcript_id", F.posexplode("segments").alias("segment_index", "segment"))
+    row = segments.agg(
+        F.count("*").alias("segments"),
+        F.count(F.when(F.col("segment_index") == 0, True)).alias("records"),
+        F.expr("bit_xor(xxhash64(transcript_id, segment_index, segment.text))").alias("checksum"),
+    ).first()
+    return {
+        "records": row["records"],
+        "segments": row["segments"],
+        "checksum": str(row["checksum"]),
+        "partitions": segments.rdd.getNumPartitions(),
+    }
 
 
 def main() -> None:
@@ -60,21 +84,7 @@ def main() -> None:
 
     started = time.monotonic()
     valid = (builtin_valid if args.side == "builtin" else ours_valid)(spark, args.input)
-    segments = valid.select("transcript_id", F.posexplode("segments").alias("segment_index", "segment"))
-    row = segments.agg(
-        F.count("*").alias("segments"),
-        F.count(F.when(F.col("segment_index") == 0, True)).alias("records"),
-        F.expr("bit_xor(xxhash64(transcript_id, segment_index, segment.text))").alias("checksum"),
-    ).first()
-    seconds = time.monotonic() - started
-    result = {
-        "side": args.side,
-        "records": row["records"],
-        "segments": row["segments"],
-        "checksum": str(row["checksum"]),
-        "partitions": segments.rdd.getNumPartitions(),
-        "spark_seconds": round(seconds, 2),
-    }
+    result = {"side": args.side, **segment_summary(valid), "spark_seconds": round(time.monotonic() - started, 2)}
     spark.stop()
     print("RESULT " + json.dumps(result))
 

@@ -15,7 +15,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import random
+import sys
 import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -202,10 +204,10 @@ def write_array(out: TextIO, calls: Iterator[dict[str, Any]], limit_bytes: int, 
     return count
 
 
-def write_files(folder: Path, calls: Iterator[dict[str, Any]], limit_bytes: int) -> int:
+def write_files(folder: Path, calls: Iterator[dict[str, Any]], limit_bytes: int, limit_count: int | None = None) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     written = count = 0
-    while written < limit_bytes:
+    while written < limit_bytes and (limit_count is None or count < limit_count):
         call = next(calls)
         body = json.dumps(call, indent=2)
         (folder / f"{call['transcript_id']}.json").write_text(body + "\n")
@@ -214,13 +216,16 @@ def write_files(folder: Path, calls: Iterator[dict[str, Any]], limit_bytes: int)
     return count
 
 
-def generate(out: Path, *, size_mb: float, shape: str, seed: int, tenants: int = 500) -> Path:
+def generate(out: Path, *, size_mb: float, shape: str, seed: int, tenants: int = 500, files: int | None = None) -> Path:
+    """Seeded transcripts of about `size_mb`; for shape "files", at most `files` one-call files
+    (when given, the folder is named by that count instead of its size)."""
     calls = transcripts(seed, tenants)
-    limit = int(size_mb * 1024 * 1024)
+    limit = sys.maxsize if math.isinf(size_mb) else int(size_mb * 1024 * 1024)
     out.mkdir(parents=True, exist_ok=True)
     if shape == "files":
-        target = out / f"calls-{size_mb:g}mb-seed{seed}"
-        count = write_files(target, calls, limit)
+        name = f"calls-{files}files-seed{seed}" if files else f"calls-{size_mb:g}mb-seed{seed}"
+        target = out / name
+        count = write_files(target, calls, limit, files)
     else:
         suffix = "json" if shape == "array" else "jsonl"
         target = out / f"calls-{size_mb:g}mb-seed{seed}.{suffix}"

@@ -28,7 +28,7 @@ from lakehouse.ledger import arrivals, pending_files, record_ingested, records_b
 from lakehouse.lock import warehouse_lock
 from lakehouse.privacy import masked_entity_totals, select_unmasked, with_masked_columns, with_masked_text
 from lakehouse.reading.planning import InputFile, list_input_files
-from lakehouse.reading.source import FORMAT_NAME, TranscriptDataSource, encode_paths
+from lakehouse.reading.source import read_transcripts
 from lakehouse.schema import CREATED_DATE, REJECT_REASON, RUN_ID, SEGMENTS, SOURCE_FILE, TRANSCRIPT_ID
 from lakehouse.tables import (
     QUARANTINE,
@@ -103,14 +103,11 @@ def stage(report: RunReport, name: str) -> Iterator[None]:
 
 
 def read_records(spark: SparkSession, config: JobConfig, files: list[InputFile]) -> DataFrame:
-    spark.dataSource.register(TranscriptDataSource)
-    return (
-        spark.read.format(FORMAT_NAME)
-        .option("files", encode_paths([file.path for file in files]))
-        .option("parallelism", str(spark.sparkContext.defaultParallelism))
-        .option("maxSplitBytes", str(config.input.max_split_mb * 1024 * 1024))
-        .option("openCostBytes", str(config.input.open_cost_kb * 1024))
-        .load()
+    return read_transcripts(
+        spark,
+        files,
+        max_split_bytes=config.input.max_split_mb * 1024 * 1024,
+        open_cost_bytes=config.input.open_cost_kb * 1024,
     )
 
 

@@ -1,14 +1,11 @@
 from collections import Counter
 
-from lakehouse.reading.source import FORMAT_NAME, TranscriptDataSource
+from lakehouse.reading.planning import list_input_files
+from lakehouse.reading.source import read_transcripts
 
 
 def read(spark, path, **options):
-    spark.dataSource.register(TranscriptDataSource)
-    reader = spark.read.format(FORMAT_NAME).option("path", str(path))
-    for key, value in options.items():
-        reader = reader.option(key, str(value))
-    return reader.load()
+    return read_transcripts(spark, list_input_files(str(path)), **options)
 
 
 def test_sample_reads_every_shape_and_quarantines_the_bad_records(spark, sample_copy):
@@ -29,7 +26,7 @@ def test_sample_reads_every_shape_and_quarantines_the_bad_records(spark, sample_
 
 
 def test_shared_transcripts_all_read_in_parallel_partitions(spark, shared_transcripts):
-    records = read(spark, shared_transcripts, parallelism=2)
+    records = read(spark, shared_transcripts)
     assert records.rdd.getNumPartitions() >= 2
     summary = records.selectExpr(
         "count(*) AS n", "count(reject_reason) AS bad", "sum(size(segments)) AS segments"
@@ -38,7 +35,7 @@ def test_shared_transcripts_all_read_in_parallel_partitions(spark, shared_transc
 
 
 def test_large_jsonl_is_split_across_tasks_without_loss(spark, shared_transcripts):
-    records = read(spark, shared_transcripts / "taskmaster4.jsonl", maxSplitBytes=256 * 1024, openCostBytes=0)
+    records = read(spark, shared_transcripts / "taskmaster4.jsonl", max_split_bytes=256 * 1024, open_cost_bytes=0)
     assert records.rdd.getNumPartitions() >= 8
     ids = [row.transcript_id for row in records.select("transcript_id").collect()]
     assert len(ids) == len(set(ids)) == 3710
