@@ -9,6 +9,7 @@ can be split into parallel reads. Only quotes, backslashes and brackets are look
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import numpy as np
 
@@ -18,7 +19,9 @@ _OPEN_OBJECT, _CLOSE_OBJECT, _OPEN_ARRAY, _CLOSE_ARRAY = ord("{"), ord("}"), ord
 
 
 @dataclass
-class _ScanState:
+class ScanState:
+    """Where a scan stands after the bytes it has seen: inside a string or not, how deep."""
+
     in_string: bool = False
     depth: int = 0
 
@@ -41,7 +44,7 @@ def _real_quotes(chunk: np.ndarray) -> np.ndarray:
     return np.setdiff1d(quotes, np.array(escaped, dtype=quotes.dtype), assume_unique=True)
 
 
-def _element_starts_in_chunk(chunk: np.ndarray, base: int, state: _ScanState) -> np.ndarray:
+def element_starts_in_chunk(chunk: np.ndarray, base: int, state: ScanState) -> np.ndarray:
     """Offsets of `{` that open a top-level array element; advances `state` past the chunk."""
     quotes = _real_quotes(chunk)
     brackets = np.flatnonzero(
@@ -61,6 +64,18 @@ def _element_starts_in_chunk(chunk: np.ndarray, base: int, state: _ScanState) ->
     return starts + base
 
 
+def read_block(handle: BinaryIO, size: int) -> bytes:
+    """Up to `size` bytes, never ending inside a run of backslashes: its parity decides
+    whether the next quote is escaped."""
+    data = handle.read(size)
+    while data.endswith(b"\\"):
+        more = handle.read(1)
+        if not more:
+            break
+        data += more
+    return data
+
+
 def element_starts_after(path: str, targets: list[int], chunk_bytes: int = SCAN_CHUNK_BYTES) -> list[int]:
     """For each target offset (ascending), the first element start at or after it.
 
@@ -68,20 +83,14 @@ def element_starts_after(path: str, targets: list[int], chunk_bytes: int = SCAN_
     """
     found: list[int] = []
     pending = sorted(targets)
-    state = _ScanState()
+    state = ScanState()
     base = 0
     with open(path, "rb") as handle:
         while pending:
-            data = handle.read(chunk_bytes)
+            data = read_block(handle, chunk_bytes)
             if not data:
                 break
-            # Never end a chunk inside a run of backslashes: its parity decides the next quote.
-            while data.endswith(b"\\"):
-                more = handle.read(1)
-                if not more:
-                    break
-                data += more
-            starts = _element_starts_in_chunk(np.frombuffer(data, dtype=np.uint8), base, state)
+            starts = element_starts_in_chunk(np.frombuffer(data, dtype=np.uint8), base, state)
             for start in starts.tolist():
                 while pending and pending[0] <= start:
                     pending.pop(0)

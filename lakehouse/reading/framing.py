@@ -11,11 +11,15 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, BinaryIO
 
+import numpy as np
+import orjson
+
+from lakehouse.reading.boundaries import ScanState, element_starts_in_chunk, read_block
 from lakehouse.reasons import Reason
 
 BOM = b"\xef\xbb\xbf"
@@ -28,6 +32,14 @@ MAX_RECORD_CHARS = 256 * 1024 * 1024
 
 _BETWEEN_ELEMENTS = re.compile(r"[\s,]*")
 _decoder = json.JSONDecoder()
+# orjson turns integers beyond 64 bits into floats where the standard library keeps them
+# exact: text with a run of 19 digits (possibly such a number) goes to the standard library.
+# Found by mapping digits to "0" and the rest to " ": a regex is six times slower.
+_DIGITS_AS_ZEROS = bytes(48 if 48 <= byte <= 57 else 32 for byte in range(256))
+_LONG_DIGIT_RUN = b"0" * 19
+_JSON_SPACE = b" \t\r\n"
+# The block reader buffers at most this many chunks waiting for an element to end.
+_BLOCK_LIMIT_CHUNKS = 16
 
 
 class Shape(StrEnum):
@@ -84,9 +96,27 @@ def undecodable(offset: int, text: str, error: Exception, *, may_be_cut: bool, s
     return Framed(offset, raw, error=Reason.TRUNCATED_RECORD if cut else Reason.INVALID_JSON, detail=str(error))
 
 
+def loads(text: str) -> Any:
+    """One JSON text, parsed by orjson (about 2.5 times faster) wherever it gives what the
+    standard library gives, and by the standard library otherwise (NaN, 1e400, lone
+    surrogates, huge integers, and every error), so values and error messages never depend
+    on which parser ran."""
+    data = text.encode("utf-8", errors="surrogatepass")  # orjson refuses what this lets through
+    if not _has_long_digit_run(data):
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(text)
+
+
+def _has_long_digit_run(data: bytes) -> bool:
+    return _LONG_DIGIT_RUN in data.translate(_DIGITS_AS_ZEROS)
+
+
 def decode_record(text: str, offset: int, *, at_end_of_file: bool = False) -> Framed:
     try:
-        return Framed(offset, text, value=json.loads(text))
+        return Framed(offset, text, value=loads(text))
     except (ValueError, RecursionError) as error:
         return undecodable(offset, text, error, may_be_cut=at_end_of_file)
 
@@ -119,7 +149,7 @@ def frame_whole_file(handle: BinaryIO) -> Iterator[Framed]:
         yield Framed(0, "", error=Reason.EMPTY_FILE, detail="the file holds no JSON")
         return
     try:
-        value = json.loads(text)
+        value = loads(text)
     except (ValueError, RecursionError):
         # Not one JSON value: JSON Lines (perhaps with a broken line), or one broken object.
         handle.seek(0)
@@ -179,6 +209,75 @@ def frame_array(handle: BinaryIO, start: int, end: int) -> Iterator[Framed]:
     """Elements of a top-level JSON array that start in [start, end).
 
     `start` is 0 or the offset of an element (split points are chosen on element starts).
+    Runs of whole object elements are decoded a block at a time (the structural scan of
+    boundaries.py finds where each starts; orjson parses the run in one call); the array's
+    end, and any run that is not plain valid JSON objects, is read element by element by
+    `frame_array_elements`, which defines the results: both ways give the same records.
+    """
+    resume = yield from _frame_object_runs(handle, start, end)
+    if resume is not None:
+        yield from frame_array_elements(handle, resume, end)
+
+
+def _frame_object_runs(handle: BinaryIO, start: int, end: int) -> Generator[Framed, None, int | None]:
+    """Yields records while they come as runs of whole objects; returns None when the split
+    is done, or the offset from which the element-by-element reader must go on."""
+    handle.seek(start)
+    state = ScanState(depth=1 if start > 0 else 0)
+    buffer, base = b"", start  # buffer[0] is the byte at file offset `base`
+    starts: list[int] = []  # element starts in the buffer, not yet yielded
+    while True:
+        data = read_block(handle, CHUNK_BYTES)
+        found = element_starts_in_chunk(np.frombuffer(data, dtype=np.uint8), base + len(buffer), state)
+        starts += found.tolist()
+        buffer += data
+        if base == start and starts and not _only_opening_before(buffer[: starts[0] - base], start):
+            return start  # not `[` before the first element, or a split that does not start on one
+        ready = sum(1 for offset in starts[:-1] if offset < end)
+        if ready:
+            run = _decode_run(buffer, base, starts[: ready + 1])
+            if run is None:
+                return starts[0]  # not plain JSON objects: the exact reader decides from here
+            yield from run
+            del starts[:ready]
+            buffer, base = buffer[starts[0] - base :], starts[0]
+        if starts and starts[0] >= end:
+            return None
+        if not data or len(buffer) > _BLOCK_LIMIT_CHUNKS * CHUNK_BYTES:
+            # The array's end, or an element so large that growing this buffer would copy it
+            # over and over: one element at a time from here.
+            return starts[0] if starts else start
+
+
+def _only_opening_before(prefix: bytes, start: int) -> bool:
+    return prefix == b"" if start > 0 else prefix.removeprefix(BOM).strip(_JSON_SPACE) == b"["
+
+
+def _decode_run(buffer: bytes, base: int, bounds: list[int]) -> list[Framed] | None:
+    """The elements starting at bounds[:-1], each ending before the next start, if they are
+    valid JSON objects that orjson reads as the standard library would; else None."""
+    pieces = [buffer[a - base : b - base].rstrip(_JSON_SPACE) for a, b in zip(bounds, bounds[1:], strict=False)]
+    if not all(piece.endswith(b",") for piece in pieces):
+        return None  # the array ends in between, or the elements are not what the scan saw
+    texts = [piece[:-1].rstrip(_JSON_SPACE) for piece in pieces]
+    body = b"[" + b",".join(texts) + b"]"
+    if _has_long_digit_run(body):
+        return None
+    try:
+        values = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    if len(values) != len(texts):
+        return None  # an element that is not an object hid between two that are
+    return [
+        Framed(offset, text.decode("utf-8"), value=value)
+        for offset, text, value in zip(bounds[:-1], texts, values, strict=True)
+    ]
+
+
+def frame_array_elements(handle: BinaryIO, start: int, end: int) -> Iterator[Framed]:
+    """Elements of a top-level JSON array that start in [start, end), decoded one at a time.
+
     Values after the array's closing bracket (a second array, objects: exports glued
     together) are read as records too rather than dropped.
     """

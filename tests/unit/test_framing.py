@@ -173,3 +173,64 @@ def test_files_in_hidden_or_underscore_folders_are_not_input(tmp_path):
         (tmp_path / relative).write_text("{}")
     names = sorted(f.path.removeprefix(str(tmp_path) + "/") for f in list_input_files(str(tmp_path)))
     assert names == ["day-1/ok.json", "ok.jsonl"]
+
+
+# Arrays that the block reader (runs of objects parsed by orjson) must read exactly as the
+# element-by-element reader does: same offsets, texts, values, reasons and details.
+AWKWARD_ARRAYS = {
+    "pretty": json.dumps(records(40), indent=2, ensure_ascii=False).encode(),
+    "compact": json.dumps(records(40), separators=(",", ":")).encode(),
+    "braces and escapes in strings": json.dumps(
+        [{"t": '},{"x": [', "u": "\\\\", "v": 'a\\"b', "w": "}\n  {"} for _ in range(30)]
+    ).encode(),
+    "mixed elements": b'[{"a": 1}, 2, "three", [4], {"b": {"c": 5}}, null, {"d": 6}]',
+    "nan and huge numbers": b'[{"a": 1}, {"n": NaN}, {"big": 1234567890123456789012}, {"inf": 1e400}, {"z": 0}]',
+    "lone surrogate escape": b'[{"a": 1}, {"s": "\\ud800"}, {"b": 2}]',
+    "invalid utf-8": b'[{"a": 1}, {"s": "\xff\xfe"}, {"b": 2}]',
+    "broken element": b'[{"a": 1}, {"b": 2,, }, {"c": 3}]',
+    "glued arrays and objects": b'[{"a": 1}, {"b": 2}]\n[{"c": 3}]\n{"d": {"e": 4}}\n',
+    "cut off": json.dumps(records(20), indent=1).encode()[:-300],
+    "bom and space": b'\xef\xbb\xbf  [\n{"a": 1} ,\n\n {"b": 2}\t]',
+    "trailing comma": b'[{"a": 1}, {"b": 2},]',
+    "empty": b"[]",
+    "one element far larger than the buffer": json.dumps([{"a": 1}, {"t": "x" * 50_000}, {"b": 2}, {"c": 3}]).encode(),
+}
+
+
+def comparable(items) -> list[tuple]:
+    return [(item.offset, item.text, repr(item.value), item.error, item.detail) for item in items]
+
+
+@pytest.mark.parametrize("name", sorted(AWKWARD_ARRAYS))
+@pytest.mark.parametrize("chunk_bytes", [7, 64, 1 << 20])
+def test_block_reader_reads_arrays_exactly_as_the_element_reader(tmp_path, monkeypatch, name, chunk_bytes):
+    monkeypatch.setattr(framing, "CHUNK_BYTES", chunk_bytes)
+    path = tmp_path / "export.json"
+    path.write_bytes(AWKWARD_ARRAYS[name])
+    size = path.stat().st_size
+    with open(path, "rb") as handle:
+        expected = comparable(framing.frame_array_elements(handle, 0, size))
+    with open(path, "rb") as handle:
+        assert comparable(framing.frame_array(handle, 0, size)) == expected
+
+
+def test_block_reader_gives_the_same_records_from_every_element_start(tmp_path, monkeypatch):
+    monkeypatch.setattr(framing, "CHUNK_BYTES", 100)
+    path = tmp_path / "export.json"
+    path.write_bytes(AWKWARD_ARRAYS["pretty"])
+    size = path.stat().st_size
+    with open(path, "rb") as handle:
+        whole = list(framing.frame_array_elements(handle, 0, size))
+    starts = [item.offset for item in whole]
+    for cut in starts[1::7]:
+        with open(path, "rb") as handle:
+            head = list(framing.frame_array(handle, 0, cut))
+            tail = list(framing.frame_array(handle, cut, size))
+        assert comparable(head + tail) == comparable(whole)
+
+
+def test_loads_keeps_the_standard_librarys_values():
+    assert framing.loads('{"n": 123456789012345678901234567890}') == {"n": 123456789012345678901234567890}
+    assert framing.loads('{"x": 1e400}') == {"x": float("inf")}
+    assert framing.loads('"\\ud800"') == "\ud800"
+    assert framing.loads('{"a": [1, 2.5, "é"]}') == {"a": [1, 2.5, "é"]}
