@@ -16,6 +16,7 @@ made in the driver process that already exists and the tasks run in the executor
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from itertools import islice
 
@@ -28,6 +29,8 @@ from lakehouse.reading.planning import InputFile, plan_partitions
 from lakehouse.reading.records import clean_text, normalize_transcript
 from lakehouse.reasons import Rejected
 from lakehouse.schema import RECORD_SCHEMA
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_SPLIT_BYTES = 64 * 1024 * 1024
 DEFAULT_OPEN_COST_BYTES = 256 * 1024
@@ -50,6 +53,7 @@ def read_transcripts(
         max_split_bytes=max_split_bytes,
         open_cost_bytes=open_cost_bytes,
     )
+    logger.info("read plan: %d files in %d partitions", len(files), len(groups))
     task_numbers = spark.range(len(groups), numPartitions=max(len(groups), 1))
     return task_numbers.mapInArrow(SplitGroupReader(groups), RECORD_SCHEMA)
 

@@ -6,7 +6,7 @@ the benchmark without any test noticing; this runs both sides' code on the real 
 
 import json
 
-from benchmarks.ingest import print_summary
+from benchmarks.ingest import combine, print_summary
 from benchmarks.ingest_side import builtin_valid, ours_valid, segment_summary
 from lakehouse.generate import generate
 
@@ -31,7 +31,8 @@ def test_one_call_folder_is_generated_by_count(tmp_path):
 
 
 def test_summary_says_when_the_builtin_side_was_skipped(capsys):
-    ours = {"seconds": 9.5, "peak_mb": 880, "peak_rss_mb": 990, "partitions": 8, "records": 3, "segments": 9}
+    ours = {"seconds": 9.5, "runs_seconds": [9.1, 9.5, 9.9], "peak_mb": 880, "peak_rss_mb": 990}
+    ours |= {"partitions": 8, "records": 3, "segments": 9}
     report = {
         "input": "x.json",
         "input_mb": 2048.0,
@@ -41,5 +42,25 @@ def test_summary_says_when_the_builtin_side_was_skipped(capsys):
     }
     print_summary(report)
     lines = capsys.readouterr().out.splitlines()
-    assert lines[1].startswith("(b) ours, 1g: 9.5 s, peak 880 MB")
+    assert lines[1].startswith("(b) ours, 1g: 9.5 s (runs [9.1, 9.5, 9.9]), peak 880 MB")
     assert lines[-1] == "(b) peak within 1 GB: True"
+
+
+def test_repeated_runs_count_by_median_time_and_highest_peak():
+    runs = [
+        {
+            "completed": True,
+            "seconds": s,
+            "peak_mb": p,
+            "peak_rss_mb": p + 100,
+            "records": 3,
+            "segments": 9,
+            "checksum": "7",
+        }
+        for s, p in ((20.0, 900), (18.0, 950), (25.0, 870))
+    ]
+    combined = combine(runs)
+    assert (combined["seconds"], combined["peak_mb"], combined["peak_rss_mb"]) == (20.0, 950, 1050)
+    assert combined["runs_seconds"] == [20.0, 18.0, 25.0] and combined["same_across_runs"]
+    failed = {"completed": False, "error": "OutOfMemoryError"}
+    assert combine([runs[0], failed]) is failed
