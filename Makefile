@@ -135,12 +135,14 @@ bench-score: setup ## score 20,000 real utterances: textbook UDF vs the job's UD
 bench-mask: setup ## PII masking cost per utterance on 20,000 real utterances
 	$(PY) -m benchmarks.masking
 
-bench-ingest: setup ## Spark's multiLine reader vs the job's on a 500 MB array (FILE=, ARRAY_MB=, FILES=, NO_BUILTIN=1)
+bench-ingest: setup ## Spark's multiLine reader vs the job's on a 500 MB array (FILE= ARRAY_MB= FILES= REPEATS= NO_BUILTIN=1)
 	HF_HUB_OFFLINE=1 $(PY) -m benchmarks.ingest $(if $(FILE),--file $(FILE)) \
-		$(if $(ARRAY_MB),--size-mb $(ARRAY_MB)) $(if $(FILES),--files $(FILES)) $(if $(NO_BUILTIN),--no-builtin)
+		$(if $(ARRAY_MB),--size-mb $(ARRAY_MB)) $(if $(FILES),--files $(FILES)) $(if $(REPEATS),--repeats $(REPEATS)) \
+		$(if $(NO_BUILTIN),--no-builtin)
 
-bench-query: setup ## "tenant X, last 7 days" on ROWS=... synthetic segments in four table layouts
-	$(PY) -m benchmarks.query --rows $(ROWS) $(if $(TARGET_MB),--target-mb $(TARGET_MB))
+bench-query: setup ## "tenant X, last 7 days" in four table layouts (ROWS= TARGET_MB= LAYOUTS=1_plain,... SWEEP_MB=1,2|none)
+	$(PY) -m benchmarks.query --rows $(ROWS) $(if $(TARGET_MB),--target-mb $(TARGET_MB)) \
+		$(if $(LAYOUTS),--layouts $(LAYOUTS)) $(if $(SWEEP_MB),--sweep-mb $(SWEEP_MB))
 
 clean: ## remove outputs (keeps the venv, jars and model)
 	rm -rf warehouse spark-warehouse metastore_db derby.log .pytest_cache dist

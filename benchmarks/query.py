@@ -281,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", default="conf/local.yaml", help="the job config whose target_file_mb is used")
     parser.add_argument("--target-mb", type=float, help="OPTIMIZE file size for (3) and (4) (default: the config's)")
     parser.add_argument("--layouts", default=",".join(LAYOUTS), help="which layouts (default: all four)")
-    parser.add_argument("--sweep-mb", default="1,2,4,1024", help="file sizes to try on the queried week ('' skips)")
+    parser.add_argument("--sweep-mb", default="1,2,4,1024", help="file sizes to try on the queried week ('none' skips)")
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "data" / "generated" / "bench-query")
     parser.add_argument("--report", type=Path, default=PROJECT_ROOT / "reports" / "bench-query.json")
     args = parser.parse_args(argv)
@@ -298,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in [name for name in names if name != "4_liquid"]:
         report["layouts"][name] = measure_layout(spark, name, data, args.out, target_mb)
         save(summarize(report), args.report)  # a long run leaves what it measured so far
-    sizes = [float(size) for size in args.sweep_mb.split(",") if size]
+    sizes = [float(size) for size in args.sweep_mb.split(",") if size and size != "none"]
     report["file_size_sweep"] = file_size_sweep(spark, data, args.out, sizes) if sizes else []
     if "4_liquid" in names:
         report["layouts"]["4_liquid"] = measure_layout(spark, "4_liquid", data, args.out, target_mb)

@@ -39,3 +39,28 @@ def test_large_jsonl_is_split_across_tasks_without_loss(spark, shared_transcript
     assert records.rdd.getNumPartitions() >= 8
     ids = [row.transcript_id for row in records.select("transcript_id").collect()]
     assert len(ids) == len(set(ids)) == 3710
+
+
+def test_each_partition_reads_exactly_its_planned_group(spark, shared_transcripts):
+    from pyspark.sql import functions as F
+
+    from lakehouse.reading.planning import plan_partitions
+
+    files = list_input_files(str(shared_transcripts / "taskmaster4.jsonl"))
+    options = {"max_split_bytes": 512 * 1024, "open_cost_bytes": 0}
+    groups = plan_partitions(files, parallelism=spark.sparkContext.defaultParallelism, **options)
+    records = read_transcripts(spark, files, **options)
+    placed = records.select(F.spark_partition_id().alias("partition"), "source_offset").collect()
+
+    assert records.rdd.getNumPartitions() == len(groups) > 2
+    for row in placed:
+        (split,) = groups[row.partition]  # one byte range of the one file per group here
+        assert split.start <= row.source_offset < split.end
+    assert len(placed) == 3710
+
+
+def test_no_files_is_an_empty_frame_with_the_record_schema(spark):
+    from lakehouse.schema import RECORD_SCHEMA
+
+    records = read_transcripts(spark, [])
+    assert records.schema == RECORD_SCHEMA and records.count() == 0
