@@ -28,6 +28,9 @@ def test_make_run_on_the_sample_prints_the_tables_and_counts(tmp_path, spark):
     scored = spark.read.format("delta").load(str(warehouse / "segments"))
     assert scored.where("model_name = 'minilm-l6-sentiment'").count() == 2412
     assert "Spark UI at http://127.0.0.1:" in result.stdout or "Spark UI at http://localhost:" in result.stdout
+    # A run that went well prints no stack trace (Spark's expected misses are quieted in conf/log4j2.properties).
+    output = result.stdout + result.stderr
+    assert "\tat org.apache" not in output, [line for line in output.splitlines() if "WARN" in line]
 
 
 def test_missing_input_is_one_line_exit_2_and_nothing_written(tmp_path):
