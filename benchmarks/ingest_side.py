@@ -3,7 +3,7 @@
 Both sides go up to the same thing: a counted DataFrame of validated segments (no scoring),
 with a checksum over transcript ids, segment numbers and texts to prove they agree.
     builtin: Spark's JSON reader, multiLine, explicit schema, validation as column checks
-    ours:    the job's reader, read_transcripts (validation happens while reading)
+    ours:    the job's reader, as the job calls it (validation happens while reading)
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, StringType, StructField, StructType
 
-from lakehouse.config import InputConfig
+from lakehouse.config import InputConfig, JobConfig
+from lakehouse.pipeline import read_records
 from lakehouse.reading.planning import list_input_files
-from lakehouse.reading.source import read_transcripts
 from lakehouse.schema import SEGMENT_STRUCT
 from lakehouse.transforms import filter_accepted
 
@@ -48,15 +48,8 @@ def builtin_valid(spark: SparkSession, path: str) -> DataFrame:
 
 
 def ours_valid(spark: SparkSession, path: str) -> DataFrame:
-    settings = InputConfig(path=path)  # the job's defaults
-    files = list_input_files(path)
-    records = read_transcripts(
-        spark,
-        files,
-        max_split_bytes=settings.max_split_mb * 1024 * 1024,
-        open_cost_bytes=settings.open_cost_kb * 1024,
-    )
-    return records.transform(filter_accepted)
+    config = JobConfig(input=InputConfig(path=path))  # the job's defaults
+    return read_records(spark, config, list_input_files(path)).transform(filter_accepted)
 
 
 def segment_summary(valid: DataFrame) -> dict:
