@@ -19,7 +19,7 @@ REPROCESS ?=
 FROM      ?=
 TO        ?=
 # `make bench-query` size.
-ROWS      ?= 20000000
+ROWS      ?= 50000000
 # `make data` settings.
 SIZE_MB   ?= 50
 FORMAT    ?= jsonl

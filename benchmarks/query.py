@@ -277,7 +277,7 @@ def file_size_sweep(spark: SparkSession, data: DataFrame, out: Path, sizes: list
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=20_000_000)
+    parser.add_argument("--rows", type=int, default=50_000_000)
     parser.add_argument("--config", default="conf/local.yaml", help="the job config whose target_file_mb is used")
     parser.add_argument("--target-mb", type=float, help="OPTIMIZE file size for (3) and (4) (default: the config's)")
     parser.add_argument("--layouts", default=",".join(LAYOUTS), help="which layouts (default: all four)")
