@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 
 from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import functions as F
 
 from lakehouse.reading.planning import InputFile
 from lakehouse.reading.records import clean_text
@@ -58,7 +57,3 @@ def record_ingested(
     rows = [(*file_key(file), records_per_file.get(file_key(file)[0], 0), run_id, now) for file in files]
     upsert(spark, spark.createDataFrame(rows, LEDGER_SCHEMA), warehouse, LEDGER)
     logger.info("ledger: %d files recorded as ingested by run %s", len(rows), run_id)
-
-
-def records_by_file(records: DataFrame) -> dict[str, int]:
-    return {row[SOURCE_FILE]: row["n"] for row in records.groupBy(SOURCE_FILE).agg(F.count("*").alias("n")).collect()}

@@ -11,6 +11,7 @@ import json
 import logging
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -24,7 +25,7 @@ from pyspark.sql import functions as F
 from lakehouse.analytics import with_call_analytics
 from lakehouse.catalog import register_tables
 from lakehouse.config import JobConfig
-from lakehouse.ledger import arrivals, pending_files, record_ingested, records_by_file
+from lakehouse.ledger import arrivals, pending_files, record_ingested
 from lakehouse.lock import warehouse_lock
 from lakehouse.privacy import masked_entity_totals, select_unmasked, with_masked_columns, with_masked_text
 from lakehouse.reading.planning import InputFile, list_input_files
@@ -111,16 +112,23 @@ def read_records(spark: SparkSession, config: JobConfig, files: list[InputFile])
     )
 
 
-def count_outcomes(records: DataFrame, report: RunReport) -> None:
+def count_outcomes(records: DataFrame, report: RunReport) -> dict[str, int]:
+    """Fills the report's counts by outcome; returns the records read from each file, for the ledger."""
     rows = (
-        records.groupBy(REJECT_REASON).agg(F.count("*").alias("n"), F.sum(F.size(SEGMENTS)).alias("segments")).collect()
+        records.groupBy(SOURCE_FILE, REJECT_REASON)
+        .agg(F.count("*").alias("n"), F.sum(F.size(SEGMENTS)).alias("segments"))
+        .collect()
     )
-    by_reason = {row[REJECT_REASON]: row["n"] for row in rows}
+    by_reason: Counter[str | None] = Counter()
+    by_file: Counter[str] = Counter()
+    for row in rows:
+        by_reason[row[REJECT_REASON]] += row["n"]
+        by_file[row[SOURCE_FILE]] += row["n"]
     report.accepted_transcripts = by_reason.pop(None, 0)
     report.quarantine_by_reason = dict(sorted(by_reason.items()))
     report.quarantined_records = sum(by_reason.values())
     report.input_records = report.accepted_transcripts + report.quarantined_records
-    report.input_segments = next((int(row["segments"] or 0) for row in rows if row[REJECT_REASON] is None), 0)
+    report.input_segments = sum(int(row["segments"] or 0) for row in rows if row[REJECT_REASON] is None)
     logger.info(
         "read %d records: %d accepted with %d segments, %d quarantined %s",
         report.input_records,
@@ -129,6 +137,7 @@ def count_outcomes(records: DataFrame, report: RunReport) -> None:
         report.quarantined_records,
         report.quarantine_by_reason,
     )
+    return dict(by_file)
 
 
 def run(spark: SparkSession, config: JobConfig, *, run_id: str | None = None) -> RunReport:
@@ -170,7 +179,7 @@ def _run_locked(spark: SparkSession, config: JobConfig, report: RunReport, files
         records = (
             read_records(spark, config, files).transform(mark_superseded(landed)).persist(StorageLevel.MEMORY_AND_DISK)
         )
-        count_outcomes(records, report)
+        records_per_file = count_outcomes(records, report)
 
     with stage(report, "quarantine"):
         # Written even when empty, so the table every report names always exists.
@@ -187,7 +196,7 @@ def _run_locked(spark: SparkSession, config: JobConfig, report: RunReport, files
     report.tables = {spec.name: table_path(warehouse, spec) for spec in (SEGMENTS_TABLE, TRANSCRIPTS, QUARANTINE)}
     check_counts(report)
     # Last: until the ledger commits, a re-run reads these files again (and merges, not appends).
-    record_ingested(spark, warehouse, files, records_by_file(records), run_id)
+    record_ingested(spark, warehouse, files, records_per_file, run_id)
     records.unpersist()
     report.catalog_names = register_tables(spark, warehouse, config.output.database)
     write_report(report)
