@@ -36,11 +36,13 @@ class InputFile:
 
 
 def list_input_files(location: str) -> list[InputFile]:
-    """A file, a folder (searched recursively for *.json, *.jsonl, *.ndjson) or a glob.
+    """A file, a folder (searched recursively for *.json, *.jsonl, *.ndjson) or a glob
+    (a path that does not exist as written).
 
     Hidden files and those starting with `_` (such as `_SUCCESS`) are never input.
     """
-    if any(char in location for char in "*?["):
+    # A path that exists is taken as given, even when its name holds `[`, `?` or `*`.
+    if not os.path.exists(location) and any(char in location for char in "*?["):
         candidates = glob.glob(location, recursive=True)
     elif os.path.isdir(location):
         candidates = [

@@ -9,7 +9,7 @@ import pytest
 
 from lakehouse.reading import framing
 from lakehouse.reading.framing import frame_split
-from lakehouse.reading.planning import plan_partitions
+from lakehouse.reading.planning import list_input_files, plan_partitions
 from lakehouse.reading.source import record_row
 
 
@@ -58,3 +58,26 @@ def test_record_that_cannot_be_turned_into_a_row_is_quarantined_with_the_error()
 
 def _valid():
     return {"transcript_id": "a", "tenant_id": "t", "created_at": "2024-01-01", "segments": [{"text": "x"}]}
+
+
+@pytest.mark.parametrize("name", ["calls[1].json", "calls[a-z].jsonl", "calls?.json", "star*.json"])
+def test_named_file_with_glob_characters_is_read_as_given(tmp_path, name):
+    # A path that exists was taken as a glob pattern: `calls[1].json` matched nothing (or
+    # `calls1.json`), and the run reported nothing to read instead of reading the file.
+    path = tmp_path / name
+    path.write_text(transcript(1))
+    (tmp_path / "calls1.json").write_text(transcript(2))
+    assert [f.path for f in list_input_files(str(path))] == [str(path)]
+
+
+def test_folder_with_glob_characters_is_searched(tmp_path):
+    folder = tmp_path / "exports[2024-01]"
+    folder.mkdir()
+    (folder / "a.json").write_text(transcript(1))
+    assert [f.path for f in list_input_files(str(folder))] == [str(folder / "a.json")]
+
+
+def test_a_real_glob_still_matches(tmp_path):
+    for name in ("a.json", "b.json", "c.jsonl"):
+        (tmp_path / name).write_text(transcript(1))
+    assert [f.path.rsplit("/", 1)[1] for f in list_input_files(str(tmp_path / "*.json"))] == ["a.json", "b.json"]
