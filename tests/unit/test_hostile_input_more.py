@@ -8,6 +8,7 @@ the outcome does not depend on where the file was split.
 import pytest
 
 from lakehouse.reading import framing
+from lakehouse.reading.boundaries import element_starts_after
 from lakehouse.reading.framing import frame_split
 from lakehouse.reading.planning import list_input_files, plan_partitions
 from lakehouse.reading.source import record_row
@@ -58,6 +59,19 @@ def test_record_that_cannot_be_turned_into_a_row_is_quarantined_with_the_error()
 
 def _valid():
     return {"transcript_id": "a", "tenant_id": "t", "created_at": "2024-01-01", "segments": [{"text": "x"}]}
+
+
+def test_glued_object_after_an_array_is_never_cut_at_its_nested_objects(tmp_path):
+    # `{` one level inside a top-level *object* is not an array element: a split starting
+    # there read the object's insides again as extra (bad) records.
+    body = "[" + ",".join(transcript(i) for i in range(6)) + "]\n"
+    glued = transcript("g", '"meta":{"k":{"x":1}},"more":{"y":2},')
+    path = tmp_path / "export.json"
+    path.write_text(body + glued + "\n")
+    expected = [(body.index(transcript(i)), str(i), None) for i in range(6)] + [(len(body), "g", None)]
+    assert element_starts_after(str(path), [len(body) + 5]) == []
+    for size in every_split_size(path):
+        assert outcomes(path, size) == expected, size
 
 
 @pytest.mark.parametrize("name", ["calls[1].json", "calls[a-z].jsonl", "calls?.json", "star*.json"])
