@@ -12,7 +12,7 @@ import codecs
 import json
 import re
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, BinaryIO
 
@@ -292,9 +292,45 @@ def frame_array_elements(handle: BinaryIO, start: int, end: int) -> Iterator[Fra
             in_array = not in_array
             continue
         framed = _next_element(window)
-        yield framed
-        if framed.error is not None:
-            return  # no reliable way to resynchronize inside broken JSON
+        if framed.error is None:
+            yield framed
+            continue
+        # A broken element: go on at the next element start the planner's scan would cut at
+        # (so the records after it are the same whatever the split), and quarantine only the
+        # element's own bytes. Without one (a cut-off end, a bracket that never closes), the
+        # rest of the split stays in this record's raw text.
+        resume = _next_element_start(handle, framed.offset) if in_array and not _is_cut(framed) else None
+        if resume is None:
+            yield framed
+            return
+        yield replace(framed, text=_element_text(handle, framed.offset, resume))
+        if resume >= end:
+            return
+        window = _ChunkedText(handle, resume)
+
+
+def _is_cut(framed: Framed) -> bool:
+    return framed.error is Reason.TRUNCATED_RECORD
+
+
+def _next_element_start(handle: BinaryIO, offset: int) -> int | None:
+    """The first element start after the element at `offset`, scanning as the planner does
+    (everything before `offset` decoded, so the scan is one level deep and outside strings)."""
+    handle.seek(offset)
+    state, base = ScanState(depth=1), offset
+    while data := read_block(handle, CHUNK_BYTES):
+        for start in element_starts_in_chunk(np.frombuffer(data, dtype=np.uint8), base, state).tolist():
+            if start > offset:
+                return start
+        base += len(data)
+    return None
+
+
+def _element_text(handle: BinaryIO, start: int, end: int) -> str:
+    """The raw text of a broken element, without the separators after it."""
+    handle.seek(start)
+    data = handle.read(min(end - start, 4 * RAW_TEXT_LIMIT))
+    return decode_bytes(data).rstrip(" \t\r\n,")[:RAW_TEXT_LIMIT]
 
 
 def _next_element(window: _ChunkedText) -> Framed:

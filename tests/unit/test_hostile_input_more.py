@@ -74,6 +74,41 @@ def test_glued_object_after_an_array_is_never_cut_at_its_nested_objects(tmp_path
         assert outcomes(path, size) == expected, size
 
 
+@pytest.mark.parametrize(
+    "broken",
+    [
+        transcript(3).replace('"x"', '"a\tb"'),  # a raw tab inside a string
+        transcript(3).replace('"x"', '"a\x01b"'),  # another control character
+        transcript(3).replace('"segments"', "segments"),  # an unquoted key
+        transcript(3).replace('"x"}', '"x",}'),  # a trailing comma inside the element
+        transcript(3).replace('"t"', "tt"),  # a bare word
+    ],
+)
+def test_broken_array_element_does_not_swallow_the_elements_after_it(tmp_path, monkeypatch, broken):
+    # The element reader stopped at the first broken element, so every valid transcript
+    # after it in the same split vanished: counted nowhere, in no table.
+    elements = [transcript(i) if i != 3 else broken for i in range(8)]
+    content = "[\n" + ",\n".join(elements) + "\n]\n"
+    path = tmp_path / "export.json"
+    path.write_text(content)
+    expected = [(content.index(e), str(i), None) for i, e in enumerate(elements)]
+    expected[3] = (content.index(broken), None, "invalid_json")
+    for chunk_bytes in (16, 1 << 20):
+        monkeypatch.setattr(framing, "CHUNK_BYTES", chunk_bytes)
+        for size in every_split_size(path):
+            assert outcomes(path, size) == expected, (chunk_bytes, size)
+    # The quarantined row keeps the broken element's own text, not the elements after it.
+    bad = [row for row in rows(path) if row[10]]
+    assert [row[12] for row in bad] == [broken]
+
+
+def test_broken_non_object_element_does_not_swallow_the_rest(tmp_path):
+    content = "[" + transcript(0) + ", tru, " + transcript(2) + ", " + transcript(3) + "]"
+    path = tmp_path / "export.json"
+    path.write_text(content)
+    assert [(i, r) for _, i, r in outcomes(path)] == [("0", None), (None, "invalid_json"), ("2", None), ("3", None)]
+
+
 @pytest.mark.parametrize("name", ["calls[1].json", "calls[a-z].jsonl", "calls?.json", "star*.json"])
 def test_named_file_with_glob_characters_is_read_as_given(tmp_path, name):
     # A path that exists was taken as a glob pattern: `calls[1].json` matched nothing (or
