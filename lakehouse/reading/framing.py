@@ -30,7 +30,8 @@ RAW_TEXT_LIMIT = 1024 * 1024
 # A single record larger than this is treated as broken rather than buffered further.
 MAX_RECORD_CHARS = 256 * 1024 * 1024
 
-_BETWEEN_ELEMENTS = re.compile(r"[\s,]*")
+# A byte-order mark between values is where two exports were glued together.
+_BETWEEN_ELEMENTS = re.compile(r"[\s,\ufeff]*")
 _decoder = json.JSONDecoder()
 # orjson turns integers beyond 64 bits into floats where the standard library keeps them
 # exact: text with a run of 19 digits (possibly such a number) goes to the standard library.
@@ -135,7 +136,7 @@ def frame_lines(handle: BinaryIO, start: int, end: int) -> Iterator[Framed]:
         line = handle.readline()
         if not line:
             break
-        body = line[len(BOM) :] if offset == 0 and line.startswith(BOM) else line
+        body = line.removeprefix(BOM)  # the file's, or that of a file concatenated onto it
         if body.strip():
             last_line_unterminated = not line.endswith(b"\n")
             yield decode_record(decode_bytes(body).strip(), offset, at_end_of_file=last_line_unterminated)
@@ -299,25 +300,26 @@ def frame_array_elements(handle: BinaryIO, start: int, end: int) -> Iterator[Fra
         # (so the records after it are the same whatever the split), and quarantine only the
         # element's own bytes. Without one (a cut-off end, a bracket that never closes), the
         # rest of the split stays in this record's raw text.
-        resume = _next_element_start(handle, framed.offset) if in_array and not _is_cut(framed) else None
+        resume = None if _is_cut(framed) else _next_element_start(handle, framed.offset, depth=int(in_array))
         if resume is None:
             yield framed
             return
-        yield replace(framed, text=_element_text(handle, framed.offset, resume))
+        yield replace(framed, text=_element_text(handle, framed.offset, resume, in_array))
         if resume >= end:
             return
-        window = _ChunkedText(handle, resume)
+        window, in_array = _ChunkedText(handle, resume), True
 
 
 def _is_cut(framed: Framed) -> bool:
     return framed.error is Reason.TRUNCATED_RECORD
 
 
-def _next_element_start(handle: BinaryIO, offset: int) -> int | None:
-    """The first element start after the element at `offset`, scanning as the planner does
-    (everything before `offset` decoded, so the scan is one level deep and outside strings)."""
+def _next_element_start(handle: BinaryIO, offset: int, depth: int) -> int | None:
+    """The first element start after the value at `offset`, scanning as the planner does
+    (everything before `offset` decoded, so the scan is outside strings, `depth` deep: 1 in
+    an array, 0 after it, where only a later glued array's elements are starts)."""
     handle.seek(offset)
-    state, base = ScanState(depth=1), offset
+    state, base = ScanState(depth=depth), offset
     while data := read_block(handle, CHUNK_BYTES):
         for start in element_starts_in_chunk(np.frombuffer(data, dtype=np.uint8), base, state).tolist():
             if start > offset:
@@ -326,11 +328,12 @@ def _next_element_start(handle: BinaryIO, offset: int) -> int | None:
     return None
 
 
-def _element_text(handle: BinaryIO, start: int, end: int) -> str:
-    """The raw text of a broken element, without the separators after it."""
+def _element_text(handle: BinaryIO, start: int, end: int, in_array: bool) -> str:
+    """The raw text of a broken value, without the separators after it (nor, between glued
+    arrays, the next array's opening bracket)."""
     handle.seek(start)
     data = handle.read(min(end - start, 4 * RAW_TEXT_LIMIT))
-    return decode_bytes(data).rstrip(" \t\r\n,")[:RAW_TEXT_LIMIT]
+    return decode_bytes(data).rstrip(" \t\r\n,\ufeff" if in_array else " \t\r\n,\ufeff[")[:RAW_TEXT_LIMIT]
 
 
 def _next_element(window: _ChunkedText) -> Framed:

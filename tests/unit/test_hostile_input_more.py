@@ -130,3 +130,32 @@ def test_a_real_glob_still_matches(tmp_path):
     for name in ("a.json", "b.json", "c.jsonl"):
         (tmp_path / name).write_text(transcript(1))
     assert [f.path.rsplit("/", 1)[1] for f in list_input_files(str(tmp_path / "*.json"))] == ["a.json", "b.json"]
+
+
+def test_exports_glued_with_their_byte_order_marks_are_all_read(tmp_path):
+    # `cat a.json b.json` where each export starts with a BOM: the second array's BOM was
+    # taken for a broken value and the whole second export vanished into its raw text.
+    bom = "\ufeff"
+    first, second = f"[{transcript(1)},{transcript(2)}]\n", f"[{transcript(3)},{transcript(4)}]\n"
+    path = tmp_path / "export.json"
+    path.write_text(bom + first + bom + second)
+    for size in every_split_size(path):
+        assert [(i, r) for _, i, r in outcomes(path, size)] == [("1", None), ("2", None), ("3", None), ("4", None)]
+
+
+def test_garbage_between_glued_arrays_does_not_swallow_the_next_array(tmp_path):
+    content = f"[{transcript(1)}]\nnot json\n[{transcript(2)},{transcript(3)}]\n"
+    path = tmp_path / "export.json"
+    path.write_text(content)
+    expected = [("1", None), (None, "invalid_json"), ("2", None), ("3", None)]
+    for size in every_split_size(path):
+        assert [(i, r) for _, i, r in outcomes(path, size)] == expected, size
+    assert [row[12] for row in rows(path) if row[10]] == ["not json"]
+
+
+def test_json_lines_files_concatenated_with_their_byte_order_marks_are_all_read(tmp_path):
+    bom = "\ufeff"
+    path = tmp_path / "calls.jsonl"
+    path.write_text(f"{bom}{transcript(1)}\n{bom}{transcript(2)}\n")
+    for size in every_split_size(path):
+        assert [(i, r) for _, i, r in outcomes(path, size)] == [("1", None), ("2", None)], size
