@@ -55,11 +55,19 @@ def list_input_files(location: str) -> list[InputFile]:
         candidates = [location]
     else:
         raise FileNotFoundError(f"input path does not exist: {location}")
-    return [
-        InputFile.at(path)
-        for path in sorted(candidates)
-        if os.path.isfile(path) and not _is_hidden(os.path.basename(path))
-    ]
+    files: list[InputFile] = []
+    seen: set[tuple[int, int]] = set()
+    for path in sorted(candidates):
+        if not os.path.isfile(path) or _is_hidden(os.path.basename(path)):
+            continue
+        stat = os.stat(path)
+        # A link (`latest.json` -> today's export) or hard link to a file already listed
+        # holds the same records: reading it again would count each of them twice.
+        if (stat.st_dev, stat.st_ino) in seen:
+            continue
+        seen.add((stat.st_dev, stat.st_ino))
+        files.append(InputFile(os.path.abspath(path), stat.st_size, stat.st_mtime))
+    return files
 
 
 def _visible_walk(location: str) -> Iterator[tuple[str, list[str]]]:

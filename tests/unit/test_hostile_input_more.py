@@ -159,3 +159,15 @@ def test_json_lines_files_concatenated_with_their_byte_order_marks_are_all_read(
     path.write_text(f"{bom}{transcript(1)}\n{bom}{transcript(2)}\n")
     for size in every_split_size(path):
         assert [(i, r) for _, i, r in outcomes(path, size)] == [("1", None), ("2", None)], size
+
+
+def test_a_file_linked_twice_in_the_landing_folder_is_read_once(tmp_path):
+    # `latest.json -> export-2024-01-01.json` (or a hard link) made the same bytes two input
+    # files: every record counted twice, one copy quarantined as superseded_duplicate.
+    (tmp_path / "export-2024-01-01.json").write_text(transcript(1))
+    (tmp_path / "latest.json").symlink_to("export-2024-01-01.json")
+    (tmp_path / "zz-hardlink.json").hardlink_to(tmp_path / "export-2024-01-01.json")
+    (tmp_path / "other.json").write_text(transcript(2))
+    names = [f.path.rsplit("/", 1)[1] for f in list_input_files(str(tmp_path))]
+    assert names == ["export-2024-01-01.json", "other.json"]
+    assert [(i, r) for _, i, r in outcomes(tmp_path)] == [("1", None), ("2", None)]
