@@ -96,9 +96,12 @@ def detect_shape(path: str, size: int, max_split_bytes: int) -> Shape:
         if size <= max_split_bytes:
             return Shape.OBJECT
         # Too big to read whole: JSON Lines if its first line is a JSON value of its own,
-        # otherwise one large (pretty-printed) object, which is never cut.
+        # otherwise one large (pretty-printed) object, which is never cut. Blank lines
+        # before it do not count: read whole, a large file would sit in one task's memory.
         handle.seek(0)
         first_line = handle.readline(_FIRST_LINE_LIMIT)
+        while first_line and not first_line.removeprefix(BOM).strip() and handle.tell() < _FIRST_LINE_LIMIT:
+            first_line = handle.readline(_FIRST_LINE_LIMIT)
     return Shape.JSONL if len(first_line) >= _FIRST_LINE_LIMIT or _is_json(first_line) else Shape.OBJECT
 
 

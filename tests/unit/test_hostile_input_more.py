@@ -171,3 +171,15 @@ def test_a_file_linked_twice_in_the_landing_folder_is_read_once(tmp_path):
     names = [f.path.rsplit("/", 1)[1] for f in list_input_files(str(tmp_path))]
     assert names == ["export-2024-01-01.json", "other.json"]
     assert [(i, r) for _, i, r in outcomes(tmp_path)] == [("1", None), ("2", None)]
+
+
+@pytest.mark.parametrize("head", ["\n", "\r\n\r\n", "\ufeff\n", "  \n\t\n"])
+def test_json_lines_after_blank_lines_are_split_not_read_whole(tmp_path, head):
+    # A large JSON Lines file whose first line was blank was taken for one big object:
+    # read whole, in one task's memory, however large.
+    path = tmp_path / "calls.jsonl"
+    path.write_text(head + "".join(transcript(i) + "\n" for i in range(40)))
+    partitions = plan_partitions(str(path), parallelism=1, max_split_bytes=500, open_cost_bytes=0)
+    assert {s.shape for p in partitions for s in p} == {"jsonl"}
+    assert len([s for p in partitions for s in p]) > 1
+    assert [i for _, i, _ in outcomes(path, 500)] == [str(i) for i in range(40)]
