@@ -57,7 +57,8 @@ def list_input_files(location: str) -> list[InputFile]:
         raise FileNotFoundError(f"input path does not exist: {location}")
     files: list[InputFile] = []
     seen: set[tuple[int, int]] = set()
-    for path in sorted(candidates):
+    # Real files before links, so a file linked twice is listed under its own name.
+    for path in sorted(candidates, key=lambda path: (os.path.islink(path), path)):
         if not os.path.isfile(path) or _is_hidden(os.path.basename(path)):
             continue
         stat = os.stat(path)
@@ -67,7 +68,7 @@ def list_input_files(location: str) -> list[InputFile]:
             continue
         seen.add((stat.st_dev, stat.st_ino))
         files.append(InputFile(os.path.abspath(path), stat.st_size, stat.st_mtime))
-    return files
+    return sorted(files, key=lambda file: file.path)
 
 
 def _visible_walk(location: str) -> Iterator[tuple[str, list[str]]]:

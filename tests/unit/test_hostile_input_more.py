@@ -165,7 +165,7 @@ def test_a_file_linked_twice_in_the_landing_folder_is_read_once(tmp_path):
     # `latest.json -> export-2024-01-01.json` (or a hard link) made the same bytes two input
     # files: every record counted twice, one copy quarantined as superseded_duplicate.
     (tmp_path / "export-2024-01-01.json").write_text(transcript(1))
-    (tmp_path / "latest.json").symlink_to("export-2024-01-01.json")
+    (tmp_path / "a-latest.json").symlink_to("export-2024-01-01.json")  # sorts first, still a link
     (tmp_path / "zz-hardlink.json").hardlink_to(tmp_path / "export-2024-01-01.json")
     (tmp_path / "other.json").write_text(transcript(2))
     names = [f.path.rsplit("/", 1)[1] for f in list_input_files(str(tmp_path))]
