@@ -183,3 +183,19 @@ def test_json_lines_after_blank_lines_are_split_not_read_whole(tmp_path, head):
     assert {s.shape for p in partitions for s in p} == {"jsonl"}
     assert len([s for p in partitions for s in p]) > 1
     assert [i for _, i, _ in outcomes(path, 500)] == [str(i) for i in range(40)]
+
+
+def test_an_unreadable_input_file_is_one_error_line_before_spark(tmp_path, capsys):
+    # (chmod 000 does not stop root, so a file whose reads fail stands in for it.) Planning
+    # died on it with a traceback and exit code 1, on every scheduled run.
+    from jobs.score_transcripts import EXIT_CONFIG, main
+
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    (landing / "good.json").write_text(transcript(1))
+    (landing / "bad.json").symlink_to("/proc/self/mem")
+    assert main(["--input", str(landing), "--warehouse", str(tmp_path / "wh")]) == EXIT_CONFIG
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        f"error: input file unreadable: {landing / 'bad.json'}: Input/output error"
+    )
+    assert not (tmp_path / "wh").exists()
