@@ -159,6 +159,8 @@ def frame_whole_file(handle: BinaryIO) -> Iterator[Framed]:
         lines = list(frame_lines(handle, 0, len(data)))
         if any(isinstance(line.value, dict) for line in lines):
             yield from lines
+        elif encoding := foreign_encoding(data):
+            yield Framed(0, text.strip()[:RAW_TEXT_LIMIT], error=Reason.INVALID_JSON, detail=_NOT_UTF8 % encoding)
         else:
             yield decode_record(text.strip(), skipped, at_end_of_file=True)
         return
@@ -167,6 +169,27 @@ def frame_whole_file(handle: BinaryIO) -> Iterator[Framed]:
         yield from frame_array(handle, 0, len(data))
     else:
         yield Framed(skipped, text.strip(), value=value)
+
+
+_NOT_UTF8 = "the file is %s, not UTF-8: export transcripts as UTF-8"
+
+
+def foreign_encoding(data: bytes) -> str | None:
+    """UTF-16 or UTF-32, told by a byte-order mark or by zero bytes interleaved with the
+    first 16 bytes (JSON's keys are ASCII); None for anything else, UTF-8 included."""
+    for mark, name in ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32")):
+        if data.startswith(mark):
+            return name
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    head = data[:16]
+    if len(head) < 16:
+        return None
+    for width, name in ((4, "UTF-32"), (2, "UTF-16")):
+        for lane in range(width):  # the one byte of each code unit that is not zero
+            if all(head[i] == 0 for i in range(16) if i % width != lane) and all(head[lane::width]):
+                return name
+    return None
 
 
 class _ChunkedText:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from lakehouse.reading.boundaries import element_starts_after
-from lakehouse.reading.framing import BOM, Shape, Split
+from lakehouse.reading.framing import BOM, Shape, Split, foreign_encoding
 
 _PEEK_BYTES = 4096
 _FIRST_LINE_LIMIT = 16 * 1024 * 1024
@@ -92,6 +92,8 @@ def detect_shape(path: str, size: int, max_split_bytes: int) -> Shape:
     with open(path, "rb") as handle:
         head = handle.read(_PEEK_BYTES)
         head = head[len(BOM) :] if head.startswith(BOM) else head
+        if foreign_encoding(head):
+            return Shape.OBJECT  # not UTF-8: one record that says so, never cut
         if head.lstrip()[:1] == b"[":
             return Shape.ARRAY
         if size <= max_split_bytes:

@@ -199,3 +199,29 @@ def test_an_unreadable_input_file_is_one_error_line_before_spark(tmp_path, capsy
         f"error: input file unreadable: {landing / 'bad.json'}: Input/output error"
     )
     assert not (tmp_path / "wh").exists()
+
+
+@pytest.mark.parametrize(
+    ("encoding", "name"),
+    [
+        ("utf-16", "UTF-16"),
+        ("utf-16-le", "UTF-16"),
+        ("utf-16-be", "UTF-16"),
+        ("utf-32", "UTF-32"),
+        ("utf-32-le", "UTF-32"),
+    ],
+)
+def test_a_utf16_or_utf32_file_is_quarantined_with_a_detail_that_says_so(tmp_path, encoding, name):
+    # Was one invalid_json row saying "Expecting value: line 1 column 1 (char 0)".
+    path = tmp_path / "export.json"
+    path.write_bytes(f"[{transcript(1)},\n{transcript(2)}]\n".encode(encoding))
+    (row,) = rows(path)
+    assert (row,) == tuple(rows(path, max_split_bytes=64))  # one record, however it is split
+    assert (row[10], row[11]) == ("invalid_json", f"the file is {name}, not UTF-8: export transcripts as UTF-8")
+
+
+def test_garbage_that_is_not_utf16_keeps_the_parsers_detail(tmp_path):
+    path = tmp_path / "export.json"
+    path.write_bytes(b"a\x00b\x00c\x00 not json, and not UTF-16 after all")
+    (row,) = rows(path)
+    assert row[10] == "invalid_json" and row[11].startswith("Expecting value")
