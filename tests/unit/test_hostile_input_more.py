@@ -225,3 +225,32 @@ def test_garbage_that_is_not_utf16_keeps_the_parsers_detail(tmp_path):
     path.write_bytes(b"a\x00b\x00c\x00 not json, and not UTF-16 after all")
     (row,) = rows(path)
     assert row[10] == "invalid_json" and row[11].startswith("Expecting value")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="open: an odd stray quote flips the structural scan's idea of what is inside a string "
+    "for the rest of the file, so neither the planner nor the reader finds another element start",
+)
+def test_an_unescaped_quote_in_one_element_does_not_swallow_the_rest(tmp_path):
+    elements = [transcript(i) if i != 2 else transcript(i).replace('"x"', '"my 5" screen"') for i in range(8)]
+    path = tmp_path / "export.json"
+    path.write_text("[\n" + ",\n".join(elements) + "\n]\n")
+    expected = [(str(i), None) if i != 2 else (None, "invalid_json") for i in range(8)]
+    assert [(i, r) for _, i, r in outcomes(path)] == expected
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="open: the block reader (orjson, 1,023 levels) and the element reader (standard "
+    "library, Python's recursion limit) disagree on values nested about 990 to 1,023 deep",
+)
+def test_a_deeply_nested_element_gets_one_reason_wherever_it_sits(tmp_path):
+    deep = '"deep":' + "[" * 1000 + "]" * 1000 + ","
+    reasons = set()
+    for position in range(4):  # the last element before `]` is always read element by element
+        elements = [transcript(i, deep if i == position else "") for i in range(4)]
+        path = tmp_path / f"export{position}.json"
+        path.write_text("[" + ",".join(elements) + "]")
+        reasons |= {r for _, _, r in outcomes(path) if r}
+    assert len(reasons) == 1, reasons
