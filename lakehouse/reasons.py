@@ -24,6 +24,9 @@ class Reason(StrEnum):
     INVALID_SEGMENT = "invalid_segment"
     # A valid transcript replaced by a later version of the same transcript_id in one input.
     SUPERSEDED_DUPLICATE = "superseded_duplicate"
+    # Anything else that kept a record from becoming a row (a value nested too deep to
+    # turn back into JSON, say): quarantined with the error, so one record never stops a run.
+    UNPROCESSABLE_RECORD = "unprocessable_record"
 
 
 class Rejected(Exception):

@@ -20,10 +20,12 @@ _OPEN_OBJECT, _CLOSE_OBJECT, _OPEN_ARRAY, _CLOSE_ARRAY = ord("{"), ord("}"), ord
 
 @dataclass
 class ScanState:
-    """Where a scan stands after the bytes it has seen: inside a string or not, how deep."""
+    """Where a scan stands after the bytes it has seen: inside a string or not, how deep, and
+    whether the value open at the top level is an array (or an object glued after one)."""
 
     in_string: bool = False
     depth: int = 0
+    top_is_array: bool = True
 
 
 def _real_quotes(chunk: np.ndarray) -> np.ndarray:
@@ -57,10 +59,17 @@ def element_starts_in_chunk(chunk: np.ndarray, base: int, state: ScanState) -> n
     kinds = chunk[structural]
     steps = np.where((kinds == _OPEN_OBJECT) | (kinds == _OPEN_ARRAY), 1, -1)
     depth_before = state.depth + np.concatenate(([0], np.cumsum(steps)[:-1])) if len(steps) else steps
-    starts = structural[(kinds == _OPEN_OBJECT) & (depth_before == 1)]
+    # A `{` one level deep opens an element only inside a top-level array, not inside a
+    # top-level object (one glued after the array): which kind was opened last at depth 0?
+    top_openers = (depth_before == 0) & (steps == 1)
+    last_top = np.maximum.accumulate(np.where(top_openers, np.arange(len(kinds)), -1)) if len(kinds) else kinds
+    in_array = np.where(last_top >= 0, kinds[np.maximum(last_top, 0)] == _OPEN_ARRAY, state.top_is_array)
+    starts = structural[(kinds == _OPEN_OBJECT) & (depth_before == 1) & in_array]
 
     state.in_string = bool((state.in_string + len(quotes)) % 2)
     state.depth += int(steps.sum())
+    if len(kinds) and last_top[-1] >= 0:
+        state.top_is_array = bool(kinds[last_top[-1]] == _OPEN_ARRAY)
     return starts + base
 
 

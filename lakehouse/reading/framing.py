@@ -12,7 +12,7 @@ import codecs
 import json
 import re
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, BinaryIO
 
@@ -30,7 +30,8 @@ RAW_TEXT_LIMIT = 1024 * 1024
 # A single record larger than this is treated as broken rather than buffered further.
 MAX_RECORD_CHARS = 256 * 1024 * 1024
 
-_BETWEEN_ELEMENTS = re.compile(r"[\s,]*")
+# A byte-order mark between values is where two exports were glued together.
+_BETWEEN_ELEMENTS = re.compile(r"[\s,\ufeff]*")
 _decoder = json.JSONDecoder()
 # orjson turns integers beyond 64 bits into floats where the standard library keeps them
 # exact: text with a run of 19 digits (possibly such a number) goes to the standard library.
@@ -135,7 +136,7 @@ def frame_lines(handle: BinaryIO, start: int, end: int) -> Iterator[Framed]:
         line = handle.readline()
         if not line:
             break
-        body = line[len(BOM) :] if offset == 0 and line.startswith(BOM) else line
+        body = line.removeprefix(BOM)  # the file's, or that of a file concatenated onto it
         if body.strip():
             last_line_unterminated = not line.endswith(b"\n")
             yield decode_record(decode_bytes(body).strip(), offset, at_end_of_file=last_line_unterminated)
@@ -158,6 +159,8 @@ def frame_whole_file(handle: BinaryIO) -> Iterator[Framed]:
         lines = list(frame_lines(handle, 0, len(data)))
         if any(isinstance(line.value, dict) for line in lines):
             yield from lines
+        elif encoding := foreign_encoding(data):
+            yield Framed(0, text.strip()[:RAW_TEXT_LIMIT], error=Reason.INVALID_JSON, detail=_NOT_UTF8 % encoding)
         else:
             yield decode_record(text.strip(), skipped, at_end_of_file=True)
         return
@@ -166,6 +169,27 @@ def frame_whole_file(handle: BinaryIO) -> Iterator[Framed]:
         yield from frame_array(handle, 0, len(data))
     else:
         yield Framed(skipped, text.strip(), value=value)
+
+
+_NOT_UTF8 = "the file is %s, not UTF-8: export transcripts as UTF-8"
+
+
+def foreign_encoding(data: bytes) -> str | None:
+    """UTF-16 or UTF-32, told by a byte-order mark or by zero bytes interleaved with the
+    first 16 bytes (JSON's keys are ASCII); None for anything else, UTF-8 included."""
+    for mark, name in ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32")):
+        if data.startswith(mark):
+            return name
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    head = data[:16]
+    if len(head) < 16:
+        return None
+    for width, name in ((4, "UTF-32"), (2, "UTF-16")):
+        for lane in range(width):  # the one byte of each code unit that is not zero
+            if all(head[i] == 0 for i in range(16) if i % width != lane) and all(head[lane::width]):
+                return name
+    return None
 
 
 class _ChunkedText:
@@ -292,9 +316,47 @@ def frame_array_elements(handle: BinaryIO, start: int, end: int) -> Iterator[Fra
             in_array = not in_array
             continue
         framed = _next_element(window)
-        yield framed
-        if framed.error is not None:
-            return  # no reliable way to resynchronize inside broken JSON
+        if framed.error is None:
+            yield framed
+            continue
+        # A broken element: go on at the next element start the planner's scan would cut at
+        # (so the records after it are the same whatever the split), and quarantine only the
+        # element's own bytes. Without one (a cut-off end, a bracket that never closes), the
+        # rest of the split stays in this record's raw text.
+        resume = None if _is_cut(framed) else _next_element_start(handle, framed.offset, depth=int(in_array))
+        if resume is None:
+            yield framed
+            return
+        yield replace(framed, text=_element_text(handle, framed.offset, resume, in_array))
+        if resume >= end:
+            return
+        window, in_array = _ChunkedText(handle, resume), True
+
+
+def _is_cut(framed: Framed) -> bool:
+    return framed.error is Reason.TRUNCATED_RECORD
+
+
+def _next_element_start(handle: BinaryIO, offset: int, depth: int) -> int | None:
+    """The first element start after the value at `offset`, scanning as the planner does
+    (everything before `offset` decoded, so the scan is outside strings, `depth` deep: 1 in
+    an array, 0 after it, where only a later glued array's elements are starts)."""
+    handle.seek(offset)
+    state, base = ScanState(depth=depth), offset
+    while data := read_block(handle, CHUNK_BYTES):
+        for start in element_starts_in_chunk(np.frombuffer(data, dtype=np.uint8), base, state).tolist():
+            if start > offset:
+                return start
+        base += len(data)
+    return None
+
+
+def _element_text(handle: BinaryIO, start: int, end: int, in_array: bool) -> str:
+    """The raw text of a broken value, without the separators after it (nor, between glued
+    arrays, the next array's opening bracket)."""
+    handle.seek(start)
+    data = handle.read(min(end - start, 4 * RAW_TEXT_LIMIT))
+    return decode_bytes(data).rstrip(" \t\r\n,\ufeff" if in_array else " \t\r\n,\ufeff[")[:RAW_TEXT_LIMIT]
 
 
 def _next_element(window: _ChunkedText) -> Framed:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from lakehouse.reading.boundaries import element_starts_after
-from lakehouse.reading.framing import BOM, Shape, Split
+from lakehouse.reading.framing import BOM, Shape, Split, foreign_encoding
 
 _PEEK_BYTES = 4096
 _FIRST_LINE_LIMIT = 16 * 1024 * 1024
@@ -36,11 +36,13 @@ class InputFile:
 
 
 def list_input_files(location: str) -> list[InputFile]:
-    """A file, a folder (searched recursively for *.json, *.jsonl, *.ndjson) or a glob.
+    """A file, a folder (searched recursively for *.json, *.jsonl, *.ndjson) or a glob
+    (a path that does not exist as written).
 
     Hidden files and those starting with `_` (such as `_SUCCESS`) are never input.
     """
-    if any(char in location for char in "*?["):
+    # A path that exists is taken as given, even when its name holds `[`, `?` or `*`.
+    if not os.path.exists(location) and any(char in location for char in "*?["):
         candidates = glob.glob(location, recursive=True)
     elif os.path.isdir(location):
         candidates = [
@@ -53,11 +55,20 @@ def list_input_files(location: str) -> list[InputFile]:
         candidates = [location]
     else:
         raise FileNotFoundError(f"input path does not exist: {location}")
-    return [
-        InputFile.at(path)
-        for path in sorted(candidates)
-        if os.path.isfile(path) and not _is_hidden(os.path.basename(path))
-    ]
+    files: list[InputFile] = []
+    seen: set[tuple[int, int]] = set()
+    # Real files before links, so a file linked twice is listed under its own name.
+    for path in sorted(candidates, key=lambda path: (os.path.islink(path), path)):
+        if not os.path.isfile(path) or _is_hidden(os.path.basename(path)):
+            continue
+        stat = os.stat(path)
+        # A link (`latest.json` -> today's export) or hard link to a file already listed
+        # holds the same records: reading it again would count each of them twice.
+        if (stat.st_dev, stat.st_ino) in seen:
+            continue
+        seen.add((stat.st_dev, stat.st_ino))
+        files.append(InputFile(os.path.abspath(path), stat.st_size, stat.st_mtime))
+    return sorted(files, key=lambda file: file.path)
 
 
 def _visible_walk(location: str) -> Iterator[tuple[str, list[str]]]:
@@ -81,14 +92,19 @@ def detect_shape(path: str, size: int, max_split_bytes: int) -> Shape:
     with open(path, "rb") as handle:
         head = handle.read(_PEEK_BYTES)
         head = head[len(BOM) :] if head.startswith(BOM) else head
+        if foreign_encoding(head):
+            return Shape.OBJECT  # not UTF-8: one record that says so, never cut
         if head.lstrip()[:1] == b"[":
             return Shape.ARRAY
         if size <= max_split_bytes:
             return Shape.OBJECT
         # Too big to read whole: JSON Lines if its first line is a JSON value of its own,
-        # otherwise one large (pretty-printed) object, which is never cut.
+        # otherwise one large (pretty-printed) object, which is never cut. Blank lines
+        # before it do not count: read whole, a large file would sit in one task's memory.
         handle.seek(0)
         first_line = handle.readline(_FIRST_LINE_LIMIT)
+        while first_line and not first_line.removeprefix(BOM).strip() and handle.tell() < _FIRST_LINE_LIMIT:
+            first_line = handle.readline(_FIRST_LINE_LIMIT)
     return Shape.JSONL if len(first_line) >= _FIRST_LINE_LIMIT or _is_json(first_line) else Shape.OBJECT
 
 

@@ -27,7 +27,7 @@ from pyspark.sql.pandas.types import to_arrow_schema
 from lakehouse.reading.framing import RAW_TEXT_LIMIT, Framed, Split, frame_split
 from lakehouse.reading.planning import InputFile, plan_partitions
 from lakehouse.reading.records import clean_text, normalize_transcript
-from lakehouse.reasons import Rejected
+from lakehouse.reasons import Reason, Rejected
 from lakehouse.schema import RECORD_SCHEMA
 
 logger = logging.getLogger(__name__)
@@ -96,6 +96,8 @@ def record_row(source_file: str, framed: Framed) -> tuple:
             return (source_file, framed.offset, *normalize_transcript(framed.value), repaired, None, None, None)
         except Rejected as rejected:
             reason, detail = rejected.reason, rejected.detail
+        except Exception as error:  # noqa: BLE001 - one record must never stop the run
+            reason, detail = Reason.UNPROCESSABLE_RECORD, f"{type(error).__name__}: {error}"
     else:
         reason, detail = framed.error, framed.detail
     nulls = (None,) * 7
