@@ -96,6 +96,10 @@ def record_row(source_file: str, framed: Framed) -> tuple:
             return (source_file, framed.offset, *normalize_transcript(framed.value), repaired, None, None, None)
         except Rejected as rejected:
             reason, detail = rejected.reason, rejected.detail
+        except RecursionError as error:
+            # Nested deeper than Python can follow: what the exact reader says of such a
+            # value, so its reason does not depend on which parser read it.
+            reason, detail = Reason.INVALID_JSON, f"{type(error).__name__}: {error}"
         except Exception as error:  # noqa: BLE001 - one record must never stop the run
             reason, detail = Reason.UNPROCESSABLE_RECORD, f"{type(error).__name__}: {error}"
     else:
