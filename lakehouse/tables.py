@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +23,8 @@ logger = logging.getLogger(__name__)
 
 # Delta OSS's OPTIMIZE output file size, in bytes (session setting; default 1 GB).
 OPTIMIZE_MAX_FILE_SIZE = "spark.databricks.delta.optimize.maxFileSize"
+# When true (Delta 4's default), VACUUM ignores any retention given to it but 0 hours.
+VACUUM_IGNORES_RETENTION = "spark.databricks.delta.vacuum.retentionWindowIgnore.enabled"
 # The parts of a commit file (Delta protocol) that say which partitions a commit touched, and how.
 LOG_SCHEMA = (
     "commitInfo struct<operation: string, operationParameters: map<string, string>>, "
@@ -103,20 +105,25 @@ def optimize_partitions(
 
 
 @contextmanager
-def optimize_file_size(spark: SparkSession, target_file_mb: float) -> Iterator[None]:
-    """Set OPTIMIZE's output file size for the duration of a call.
-
-    Delta OSS reads it from the session only: it rejects a `delta.targetFileSize` table property.
-    """
-    previous = spark.conf.get(OPTIMIZE_MAX_FILE_SIZE, None)
-    spark.conf.set(OPTIMIZE_MAX_FILE_SIZE, str(int(target_file_mb * 1024 * 1024)))
+def session_setting(spark: SparkSession, key: str, value: str) -> Iterator[None]:
+    """Set one session setting for the duration of a call, then put back what was there."""
+    previous = spark.conf.get(key, None)
+    spark.conf.set(key, value)
     try:
         yield
     finally:
         if previous is None:
-            spark.conf.unset(OPTIMIZE_MAX_FILE_SIZE)
+            spark.conf.unset(key)
         else:
-            spark.conf.set(OPTIMIZE_MAX_FILE_SIZE, previous)
+            spark.conf.set(key, previous)
+
+
+def optimize_file_size(spark: SparkSession, target_file_mb: float) -> AbstractContextManager[None]:
+    """Set OPTIMIZE's output file size for the duration of a call.
+
+    Delta OSS reads it from the session only: it rejects a `delta.targetFileSize` table property.
+    """
+    return session_setting(spark, OPTIMIZE_MAX_FILE_SIZE, str(int(target_file_mb * 1024 * 1024)))
 
 
 def dates_needing_zorder(spark: SparkSession, path: str, dates: list[str]) -> list[str]:
@@ -163,7 +170,10 @@ def _zorder_versions(commits: DataFrame) -> DataFrame:
 def vacuum(spark: SparkSession, warehouse: str, spec: TableSpec, retention_hours: int) -> None:
     """Delete files the table stopped using more than `retention_hours` ago."""
     started = time.monotonic()
-    DeltaTable.forPath(spark, table_path(warehouse, spec)).vacuum(float(retention_hours))
+    # Delta 4 ignores a non-zero retention given to VACUUM and applies the table's
+    # delta.deletedFileRetentionDuration (7 days by default) instead: the configured one must hold.
+    with session_setting(spark, VACUUM_IGNORES_RETENTION, "false"):
+        DeltaTable.forPath(spark, table_path(warehouse, spec)).vacuum(float(retention_hours))
     logger.info("vacuumed %s (retention %d h) in %.1f s", spec.name, retention_hours, time.monotonic() - started)
 
 

@@ -73,6 +73,16 @@ def test_vacuum_deletes_files_removed_longer_ago_than_the_retention(spark, wareh
     assert parquet_files(warehouse) == live
 
 
+def test_vacuum_applies_the_configured_retention_not_the_tables_own(spark, warehouse):
+    """Delta 4 ignored the retention given to VACUUM and applied the table property instead: here
+    the property says 0 hours, so every replaced file went, though the config said 7 days."""
+    path = table_path(warehouse, SEGMENTS)
+    zero = "'delta.deletedFileRetentionDuration' = 'interval 0 hours'"
+    spark.sql(f"ALTER TABLE delta.`{path}` SET TBLPROPERTIES ({zero})")
+    maintain(spark, OutputConfig(warehouse=warehouse), DateRange.parse("2026-06-27", "2026-06-30"))
+    assert len(parquet_files(warehouse)) == 8 + 4  # the replaced files are kept for the configured 168 h
+
+
 @pytest.mark.parametrize(
     ("first", "last", "message"),
     [
