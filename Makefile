@@ -48,6 +48,8 @@ MODEL_ARCHIVE  = dist/$(notdir $(SHIPPED_MODEL)).tgz
 ON_CLUSTER     = $(findstring spark://,$(MASTER))
 MODEL_SOURCE  ?= $(MODEL_DIR)
 Q ?= SHOW TABLES
+# Handed to the shell through the environment: backquotes (delta.`/path`) stay as written.
+export Q
 
 .PHONY: help setup run cluster-up cluster-down sql maintain test test-fast lint data sample train-model calibrate model eval bench-ingest bench-score bench-mask bench-query clean
 
@@ -98,10 +100,13 @@ cluster-up: setup ## start a Spark standalone master and worker on 127.0.0.1 (ma
 cluster-down: ## stop the standalone master and worker that cluster-up started
 	@$(PY) -m lakehouse.cluster down
 
+# spark-sql cannot print the dates Delta answers min/max(created_date) with from its statistics
+# (ClassCastException LocalDate -> java.sql.Date), so it computes them instead.
 sql: setup ## run SQL on the tables by name: Q="SELECT ..." WAREHOUSE=...
 	@mkdir -p $(CATALOG_HOME)
 	@$(SPARK_ENV) $(VENV)/bin/spark-sql --master 'local[2]' $(SPARK_CONF) --conf spark.ui.enabled=false --hiveconf hive.cli.print.header=true \
-		-e "$(Q)" 2>$(CATALOG_HOME)/spark-sql.log || { tail -20 $(CATALOG_HOME)/spark-sql.log; exit 1; }
+		--conf spark.databricks.delta.optimizeMetadataQuery.enabled=false \
+		-e "$$Q" 2>$(CATALOG_HOME)/spark-sql.log || { grep -m1 -E 'Exception|Error' $(CATALOG_HOME)/spark-sql.log; tail -20 $(CATALOG_HOME)/spark-sql.log; exit 1; }
 maintain: setup $(CODE_ZIP) ## re-optimize dates FROM=YYYY-MM-DD TO=YYYY-MM-DD of WAREHOUSE=..., then VACUUM (CONF=...)
 	@$(SPARK_SUBMIT) --py-files $(CODE_ZIP) jobs/maintain_tables.py --config $(CONF) --warehouse "$(WAREHOUSE)" --from "$(FROM)" --to "$(TO)"
 
