@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -118,3 +119,10 @@ def execute_notebook(path: Path):
         notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
     ).execute()
     return notebook
+
+
+def make(*args: str, timeout: int = 1200) -> subprocess.CompletedProcess:
+    """A make target run as a user runs it, from the project's root, output captured."""
+    return subprocess.run(
+        ["make", "--no-print-directory", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=timeout
+    )

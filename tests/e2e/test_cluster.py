@@ -5,12 +5,11 @@ The cluster gets free ports and its own state folder, so a cluster a user starte
 """
 
 import socket
-import subprocess
 
 import pytest
 
 from lakehouse.cluster import ClusterSpec, down, running_pid, up
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import make
 
 pytestmark = pytest.mark.slow
 
@@ -35,12 +34,6 @@ def cluster(tmp_path_factory):
         yield spec
     finally:
         down(spec)
-
-
-def make(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        ["make", "--no-print-directory", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=1200
-    )
 
 
 def test_the_job_runs_on_the_cluster_with_its_code_and_model_shipped(cluster, tmp_path):

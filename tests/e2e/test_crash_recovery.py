@@ -12,7 +12,7 @@ import subprocess
 import pytest
 from pyspark.sql import functions as F
 
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, make
 
 pytestmark = pytest.mark.slow
 
@@ -52,13 +52,7 @@ def test_a_run_killed_midway_and_run_again_holds_each_transcript_once(spark, tin
     assert any(marker in line for line in killed), "".join(killed)[-3000:]
     assert not (warehouse / "_ingested_files").exists()  # the ledger is the last commit
 
-    again = subprocess.run(
-        ["make", "--no-print-directory", "run", f"WAREHOUSE={warehouse}", f"MODEL={tiny_model}"],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    again = make("run", f"WAREHOUSE={warehouse}", f"MODEL={tiny_model}", timeout=900)
     assert again.returncode == 0, (again.stdout + again.stderr)[-3000:]
     # Every record of the sample again: scored + quarantined = input records.
     assert again.stdout.strip().splitlines()[-1] == "records=85 transcripts=80 segments=2412 quarantined=5"

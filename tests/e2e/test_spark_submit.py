@@ -1,23 +1,15 @@
 """`make run` as a user runs it: spark-submit, the default model, the bundled sample."""
 
-import subprocess
-
 import pytest
 
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import make
 
 pytestmark = pytest.mark.slow
 
 
-def make_run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        ["make", "--no-print-directory", "run", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900
-    )
-
-
 def test_make_run_on_the_sample_prints_the_tables_and_counts(tmp_path, spark):
     warehouse = tmp_path / "warehouse"
-    result = make_run(f"WAREHOUSE={warehouse}")
+    result = make("run", f"WAREHOUSE={warehouse}", timeout=900)
     # spark-submit passes the job's stderr (its log) on through its own stdout.
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
     lines = result.stdout.strip().splitlines()
@@ -35,7 +27,7 @@ def test_make_run_on_the_sample_prints_the_tables_and_counts(tmp_path, spark):
 
 def test_missing_input_is_one_line_exit_2_and_nothing_written(tmp_path):
     warehouse = tmp_path / "warehouse"
-    result = make_run(f"INPUT={tmp_path}/nope", f"WAREHOUSE={warehouse}")
+    result = make("run", f"INPUT={tmp_path}/nope", f"WAREHOUSE={warehouse}", timeout=900)
     assert result.returncode != 0
     assert f"error: input path does not exist: {tmp_path}/nope" in result.stdout.splitlines()
     assert not warehouse.exists()
