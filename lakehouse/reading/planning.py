@@ -30,8 +30,7 @@ class InputFile:
     modified_at: float = 0.0
 
     @classmethod
-    def at(cls, path: str) -> InputFile:
-        stat = os.stat(path)
+    def at(cls, path: str, stat: os.stat_result) -> InputFile:
         return cls(os.path.abspath(path), stat.st_size, stat.st_mtime)
 
 
@@ -67,7 +66,7 @@ def list_input_files(location: str) -> list[InputFile]:
         if (stat.st_dev, stat.st_ino) in seen:
             continue
         seen.add((stat.st_dev, stat.st_ino))
-        files.append(InputFile(os.path.abspath(path), stat.st_size, stat.st_mtime))
+        files.append(InputFile.at(path, stat))
     return sorted(files, key=lambda file: file.path)
 
 
